@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { triageCommand } from './triage.ts';
+import { detectorsCommand } from './detectors.ts';
+import { EXIT_USAGE_OR_INPUT, UsageError } from './exit.ts';
+import { VERSION } from './version.ts';
+
+/** `vigil`: one program, one subcommand per job. */
+export function buildProgram(): Command {
+  const program = new Command('vigil')
+    .description('Were we hit, what did they do, what do we fix? Incident response for Exchange compromise,\ntrusted-sender phishing and supply-chain beacons.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (s, write) => write(`vigil: ${s.replace(/^error: /, '')}`) });
+  triageCommand(program);
+  detectorsCommand(program);
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw e; });
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return EXIT_USAGE_OR_INPUT;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`vigil: ${e.message}\n`);
+      return EXIT_USAGE_OR_INPUT;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,112 @@
+import { stat } from 'node:fs/promises';
+import { resolve, dirname } from 'node:path';
+import type { Command } from 'commander';
+import { compareFindings, type Finding } from '../model/finding.ts';
+import { atLeast, isSeverity, SEVERITIES, type Severity } from '../model/severity.ts';
+import type { Problem, Skipped } from '../model/problem.ts';
+import { Scanner } from '../triage/scan.ts';
+import { DETECTORS, READERS } from '../triage/registry.ts';
+import { DEFAULT_LIMITS } from '../triage/limits.ts';
+import { where, type Report } from '../report/report.ts';
+import { chooseFormat, FORMATS, Output } from './output.ts';
+import { Progress } from './progress.ts';
+import { exitCode, UsageError } from './exit.ts';
+import { VERSION } from './version.ts';
+
+export interface CommonOptions {
+  format?: string;
+  out?: string;
+  failOn: string;
+  quiet?: boolean;
+  progress: boolean;
+}
+
+/** Options every scanning command shares. */
+export function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('-f, --format <format>', `report format: ${FORMATS.join(', ')} (default: from --out's extension, else text)`)
+    .option('-o, --out <file>', 'write the report to this file instead of standard output')
+    .option('--fail-on <severity>', `exit 1 when a finding is at or above this severity (${SEVERITIES.join(', ')})`, 'high')
+    .option('-q, --quiet', 'no progress display and no problem messages on stderr (the report still lists them)')
+    .option('--no-progress', 'no progress display');
+}
+
+export function triageCommand(program: Command): void {
+  const cmd = program.command('triage')
+    .summary('walk files, folders and archives and run every detector on what they hold')
+    .description(`Walk files, folders and .zip/.gz archives, recognise each file by its content
+(mail messages and mbox, Exchange HttpProxy / ECP / OAB logs, IIS W3C logs, DNS logs,
+web pages), run every registered detector on the records and write one report.
+
+Files of no known kind are still hashed and checked against the built-in indicator packs,
+and are listed as "not parsed" with the reason. A corrupt or unreadable file is reported
+with its path (and line) and the run goes on.`)
+    .argument('<path...>', 'files, folders or archives to examine');
+  addCommonOptions(cmd)
+    .addHelpText('after', `
+Examples:
+  $ vigil triage examples/incident
+  $ vigil triage /cases/ex01-collection.zip --format html --out ex01.html
+  $ vigil triage /mnt/evidence --format jsonl | jq 'select(.severity=="critical")'
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on;
+2 usage error, or an input could not be fully read (and no finding reached --fail-on).`)
+    .action(async (paths: string[], opts: CommonOptions) => {
+      process.exitCode = await runTriage(paths, opts);
+    });
+}
+
+export async function runTriage(paths: string[], opts: CommonOptions): Promise<number> {
+  if (!isSeverity(opts.failOn)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')} (got "${opts.failOn}")`);
+  const failOn: Severity = opts.failOn;
+  const format = chooseFormat(opts.format, opts.out);
+  for (const p of paths) {
+    try { await stat(p); } catch { throw new UsageError(`no such file or folder: ${p}`); }
+  }
+  const output = new Output(format, opts.out);
+  const progress = new Progress(process.stderr, !opts.quiet && opts.progress);
+  progress.countInBackground(paths);
+
+  const findings: Finding[] = [];
+  const problems: Problem[] = [];
+  const skipped: Skipped[] = [];
+  const startedAt = new Date().toISOString();
+  const scanner = new Scanner({ detectors: DETECTORS, readers: READERS, limits: DEFAULT_LIMITS }, {
+    finding(f) { findings.push(f); output.finding(f); progress.finding(); },
+    problem(p) {
+      problems.push(p);
+      if (!opts.quiet && p.level === 'error') {
+        progress.done();
+        process.stderr.write(`vigil: ${where(p)}: ${p.message}\n`);
+      }
+    },
+    skipped(s) { skipped.push(s); },
+    bytes(n) { progress.addBytes(n); },
+    fileDone(path) { progress.fileDone(path); },
+  });
+  const stats = await scanner.scan(paths);
+  progress.done();
+
+  findings.sort(compareFindings);
+  const base = paths.length === 1 ? await baseDir(paths[0]!) : undefined;
+  const report: Report = {
+    tool: { name: 'vigil', version: VERSION },
+    command: 'triage',
+    roots: paths,
+    ...(base !== undefined ? { base } : {}),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    findings,
+    problems,
+    skipped,
+    rules: DETECTORS.flatMap((d) => d.rules),
+    stats,
+  };
+  await output.finish(report);
+  return exitCode(findings.some((f) => atLeast(f.severity, failOn)), problems.some((p) => p.level === 'error'));
+}
+
+async function baseDir(root: string): Promise<string> {
+  const st = await stat(root);
+  return st.isDirectory() ? resolve(root) : dirname(resolve(root));
+}

@@ -1,0 +1,140 @@
+import { lineBatches } from '../io/lines.ts';
+import { longLineWarning, type ReadContext } from '../io/reader.ts';
+import type { DnsQuery } from '../model/records.ts';
+
+/**
+ * DNS log readers. Each yields one `DnsQuery` per question seen, with the line it came from.
+ * Names are lower-cased and lose their trailing dot; nothing else is normalised (SUNBURST
+ * decoding needs the labels exactly).
+ */
+
+const MONTHS: Record<string, string> = { jan: '01', feb: '02', mar: '03', apr: '04', may: '05', jun: '06', jul: '07', aug: '08', sep: '09', oct: '10', nov: '11', dec: '12' };
+const BIND_LINE = /client (?:@\S+ )?([0-9a-fA-F.:%]+)#\d+(?: \([^)]*\))?: (?:view \S+: )?query: (\S+) IN (\S+)/;
+const BIND_TIME = /^(\d{2})-([A-Za-z]{3})-(\d{4}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)/;
+
+export async function* readBind(ctx: ReadContext): AsyncGenerator<DnsQuery> {
+  for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+    for (let i = 0; i < batch.lines.length; i++) {
+      const line = batch.lines[i]!;
+      const m = BIND_LINE.exec(line);
+      if (!m) continue; // BIND interleaves other categories; only query lines are records
+      const t = BIND_TIME.exec(line);
+      const month = t ? MONTHS[t[2]!.toLowerCase()] : undefined;
+      const time = t && month ? isoOrUndefined(`${t[3]}-${month}-${t[1]}T${t[4]}Z`) : undefined;
+      yield query(ctx.path, batch.firstLine + i, m[2]!, { time, qtype: m[3], client: m[1] });
+    }
+  }
+}
+
+// 3/3/2021 6:49:42 AM 0E5C PACKET  000000D1D8F2B0F0 UDP Rcv 10.0.0.5  a1b2   Q [0001   D   NOERROR] A      (7)example(3)com(0)
+const WIN_LINE = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d\d):(\d\d)(?: ([AP]M))? +\S+ +PACKET +\S+ +(?:UDP|TCP) +(Rcv|Snd) +(\S+) +[0-9a-fA-F]{4} +([ R]) +Q +\[[^\]]*\] +(\S+) +(\S+)/;
+
+export async function* readWindowsDns(ctx: ReadContext): AsyncGenerator<DnsQuery> {
+  for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+    for (let i = 0; i < batch.lines.length; i++) {
+      const m = WIN_LINE.exec(batch.lines[i]!);
+      // Only questions received from clients: responses (R) and forwarded copies repeat them.
+      if (!m || m[8] !== 'Rcv' || m[10] !== ' ') continue;
+      let hour = Number(m[4]);
+      if (m[7] === 'PM' && hour < 12) hour += 12;
+      if (m[7] === 'AM' && hour === 12) hour = 0;
+      // The debug log writes the server's local time in US order; we record it as UTC and say so in docs.
+      const time = isoOrUndefined(`${m[3]}-${pad(m[1]!)}-${pad(m[2]!)}T${pad(String(hour))}:${m[5]}:${m[6]}Z`);
+      yield query(ctx.path, batch.firstLine + i, wireLabels(m[12]!), { time, qtype: m[11], client: m[9] });
+    }
+  }
+}
+
+/** `(7)example(3)com(0)` → `example.com`. */
+export function wireLabels(s: string): string {
+  return s.replace(/^\(\d+\)/, '').replace(/\(\d+\)$/, '').replace(/\(\d+\)/g, '.');
+}
+
+export async function* readZeek(ctx: ReadContext): AsyncGenerator<DnsQuery> {
+  let sep = '\t';
+  let setSep = ',';
+  let fields: string[] | null = null;
+  for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+    for (let i = 0; i < batch.lines.length; i++) {
+      const line = batch.lines[i]!;
+      const lineNo = batch.firstLine + i;
+      if (line === '') continue;
+      if (line.startsWith('{')) {
+        let o: unknown;
+        try { o = JSON.parse(line); } catch (e) {
+          ctx.problem({ level: 'error', source: { path: ctx.path, line: lineNo }, message: `invalid JSON: ${(e as Error).message}` });
+          continue;
+        }
+        if (o === null || typeof o !== 'object') continue;
+        const r = o as Record<string, unknown>;
+        if (typeof r['query'] !== 'string') continue;
+        const answers = Array.isArray(r['answers']) ? r['answers'].filter((a): a is string => typeof a === 'string') : undefined;
+        yield query(ctx.path, lineNo, r['query'], {
+          time: zeekTime(r['ts']),
+          qtype: typeof r['qtype_name'] === 'string' ? r['qtype_name'] : undefined,
+          client: typeof r['id.orig_h'] === 'string' ? r['id.orig_h'] : undefined,
+          answers,
+        });
+        continue;
+      }
+      if (line.startsWith('#')) {
+        if (line.startsWith('#separator ')) sep = unescapeZeek(line.slice(11));
+        else if (line.startsWith('#set_separator')) setSep = unescapeZeek(line.slice(15)) || ',';
+        else if (line.startsWith('#fields')) fields = line.split(sep).slice(1);
+        continue;
+      }
+      if (!fields) continue;
+      const v = line.split(sep);
+      const get = (name: string) => { const k = fields!.indexOf(name); const x = k >= 0 ? v[k] : undefined; return x === undefined || x === '-' || x === '(empty)' ? undefined : x; };
+      const q = get('query');
+      if (!q) continue;
+      const ans = get('answers');
+      yield query(ctx.path, lineNo, q, { time: zeekTime(get('ts')), qtype: get('qtype_name'), client: get('id.orig_h'), answers: ans ? ans.split(setSep) : undefined });
+    }
+  }
+}
+
+export async function* readNameList(ctx: ReadContext): AsyncGenerator<DnsQuery> {
+  for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+    for (let i = 0; i < batch.lines.length; i++) {
+      const name = batch.lines[i]!.trim();
+      if (name === '' || name.startsWith('#')) continue;
+      yield query(ctx.path, batch.firstLine + i, name, {});
+    }
+  }
+}
+
+interface QueryExtra { time?: string | undefined; qtype?: string | undefined; client?: string | undefined; answers?: readonly string[] | undefined }
+
+function query(path: string, line: number, name: string, x: QueryExtra): DnsQuery {
+  const qname = name.toLowerCase().replace(/\.$/, '');
+  return {
+    kind: 'dns.query',
+    source: { path, line },
+    qname,
+    ...(x.time ? { time: x.time } : {}),
+    ...(x.qtype ? { qtype: x.qtype } : {}),
+    ...(x.client ? { client: x.client } : {}),
+    ...(x.answers && x.answers.length ? { answers: x.answers } : {}),
+  };
+}
+
+function zeekTime(ts: unknown): string | undefined {
+  if (typeof ts === 'number') return new Date(ts * 1000).toISOString();
+  if (typeof ts !== 'string') return undefined;
+  if (/^\d+(\.\d+)?$/.test(ts)) return new Date(Number(ts) * 1000).toISOString();
+  return isoOrUndefined(ts);
+}
+
+function unescapeZeek(s: string): string {
+  return s.trim().replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+function isoOrUndefined(s: string): string | undefined {
+  const ms = Date.parse(s);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+function pad(s: string): string {
+  return s.length === 1 ? `0${s}` : s;
+}

@@ -1,0 +1,18 @@
+import type { Problem } from '../model/problem.ts';
+import type { VigilRecord } from '../model/records.ts';
+
+/** What every reader gets: the file's bytes as chunks, its display path, and a place for problems. */
+export interface ReadContext {
+  readonly path: string;
+  readonly chunks: AsyncIterable<Uint8Array>;
+  readonly problem: (p: Problem) => void;
+}
+
+/** A reader turns one file's bytes into records, streaming. */
+export type Reader = (ctx: ReadContext) => AsyncIterable<VigilRecord>;
+
+/** Problems about over-long lines, shared by all line readers. */
+export function longLineWarning(ctx: ReadContext) {
+  return (line: number, bytes: number) =>
+    ctx.problem({ level: 'warning', source: { path: ctx.path, line }, message: `line of ${bytes} bytes cut to the line limit` });
+}

@@ -1,0 +1,119 @@
+import type { FileKind } from '../model/records.ts';
+
+/**
+ * Decide what a file is from its first bytes. Names are never trusted on their own: an attacker
+ * names a web shell `.log` and a log `.txt`. The returned reason is shown for skipped files.
+ */
+export interface Sniffed {
+  readonly kind: FileKind;
+  /** Why, in words a user can check. */
+  readonly reason: string;
+}
+
+export const SNIFF_BYTES = 64 * 1024;
+
+const HEADER_LINE = /^[!-9;-~]+:[ \t]?/; // RFC 5322 field name: printable ASCII except ':'
+const MAIL_FIELDS = /^(from|to|cc|subject|date|received|message-id|mime-version|return-path|delivered-to|reply-to|content-type|x-mailer|dkim-signature|authentication-results|x-original-to|sender)$/i;
+const BIND_QUERY = /client (?:@0x[0-9a-f]+ )?[0-9a-f.:%]+#\d+(?: \([^)]*\))?: (?:view \S+: )?query: \S+ IN \S+/i;
+const WINDOWS_DNS = /\b(?:UDP|TCP) (?:Rcv|Snd) [0-9a-f.:]+\s+[0-9a-f]{4} [ R] Q \[/i;
+const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{1,63}\.?$/i;
+const SERVER_PAGE = /<%@\s*(?:page|webhandler|control|master|application)\b|runat\s*=\s*["']?server|<%@?\s*language\s*=|<\?php\b|<jsp:/i;
+
+export function sniff(head: Uint8Array, name: string): Sniffed {
+  if (head.length === 0) return { kind: 'unknown', reason: 'empty file' };
+  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  if (b[0] === 0x50 && b[1] === 0x4b && (b[2] === 0x03 || b[2] === 0x05) && (b[3] === 0x04 || b[3] === 0x06)) {
+    return { kind: 'archive.zip', reason: 'ZIP signature' };
+  }
+  if (b[0] === 0x1f && b[1] === 0x8b) return { kind: 'archive.gzip', reason: 'gzip signature' };
+
+  // Text from here on. A NUL in the first 8 KiB means binary (UTF-16 logs are rare on these paths).
+  const probe = b.subarray(0, Math.min(b.length, 8192));
+  if (probe.includes(0)) return { kind: 'unknown', reason: 'binary content of no known kind' };
+
+  const text = b.toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '');
+  const lines = text.split('\n', 400).map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+
+  const w3c = sniffW3cFamily(lines);
+  if (w3c) return w3c;
+  const dns = sniffDns(lines);
+  if (dns) return dns;
+  const mail = sniffMail(lines);
+  if (mail) return mail;
+  if (SERVER_PAGE.test(text)) return { kind: 'web.page', reason: 'server-side page markup (<%@ …%>, runat=server, <?php)' };
+  if (/<html[\s>]/i.test(text.slice(0, 4096)) || /\.(?:html?|aspx?|ashx|asmx|jsp|php)$/i.test(name) && /<\w+[\s>]/.test(text)) {
+    return { kind: 'web.page', reason: 'HTML markup' };
+  }
+  return { kind: 'unknown', reason: 'text of no known log, mail or page format' };
+}
+
+function sniffW3cFamily(lines: readonly string[]): Sniffed | null {
+  let software = '';
+  let logType = '';
+  let fields = '';
+  for (const l of lines.slice(0, 20)) {
+    if (!l.startsWith('#')) break;
+    const m = /^#([A-Za-z-]+):\s*(.*)$/.exec(l);
+    if (!m) continue;
+    const key = m[1]!.toLowerCase();
+    if (key === 'software') software = m[2]!;
+    else if (key === 'log-type') logType = m[2]!;
+    else if (key === 'fields') fields = m[2]!;
+  }
+  if (!fields) return null;
+  const lt = logType.toLowerCase();
+  const csv = fields.split(',').map((f) => f.trim().toLowerCase());
+  if (lt.includes('httpproxy') || (csv.includes('anchormailbox') && csv.includes('urlstem'))) {
+    return { kind: 'exchange.httpproxy', reason: `Exchange HttpProxy log header (${logType || '#Fields'})` };
+  }
+  if (lt.includes('ecp server') || (csv.length === 4 && csv[0] === 'timestamp' && csv[3] === 'eventdata')) {
+    return { kind: 'exchange.ecp', reason: `Exchange ECP Server log header (${logType || '#Fields'})` };
+  }
+  if (lt.includes('oab')) return { kind: 'exchange.oab', reason: `Exchange OAB generator log header (${logType})` };
+  const spaced = fields.split(/\s+/).map((f) => f.toLowerCase());
+  if (/internet information services/i.test(software) || spaced.includes('cs-uri-stem') || (spaced.includes('date') && spaced.includes('time') && spaced.some((f) => f.startsWith('cs') || f.startsWith('sc')))) {
+    return { kind: 'iis.w3c', reason: 'W3C extended log header (#Fields)' };
+  }
+  if (/zeek|bro/i.test(lines.find((l) => l.startsWith('#path')) ?? '') || lines.some((l) => /^#path\s+dns\b/.test(l))) {
+    return { kind: 'dns.zeek', reason: 'Zeek dns.log header' };
+  }
+  return null;
+}
+
+function sniffDns(lines: readonly string[]): Sniffed | null {
+  if (lines.some((l) => /^#path\s+dns\b/.test(l))) return { kind: 'dns.zeek', reason: 'Zeek dns.log header (#path dns)' };
+  const body = lines.filter((l) => l.trim() !== '');
+  if (body.slice(0, 50).some((l) => BIND_QUERY.test(l))) return { kind: 'dns.bind', reason: 'BIND query log lines (client … query: … IN …)' };
+  if (body.slice(0, 5).some((l) => /DNS Server log file creation/i.test(l)) || body.slice(0, 200).some((l) => WINDOWS_DNS.test(l))) {
+    return { kind: 'dns.windows', reason: 'Windows DNS Server debug log (PACKET … UDP Rcv … Q [ … ])' };
+  }
+  const zeekJson = body.slice(0, 20).filter((l) => l.startsWith('{') && /"query"\s*:/.test(l) && /"(?:qtype_name|qtype|uid)"\s*:/.test(l));
+  if (zeekJson.length > 0 && zeekJson.length === Math.min(body.length, 20)) return { kind: 'dns.zeek', reason: 'Zeek dns.log in JSON (query, qtype_name)' };
+  // A plain list of names: every sampled non-comment line is a DNS name and most contain a dot.
+  const sample = body.filter((l) => !l.startsWith('#')).slice(0, 200);
+  if (sample.length >= 1 && sample.every((l) => HOSTNAME.test(l.trim())) && sample.filter((l) => l.includes('.')).length >= Math.max(1, sample.length * 0.9)) {
+    return { kind: 'dns.list', reason: 'a plain list of DNS names, one per line' };
+  }
+  return null;
+}
+
+function sniffMail(lines: readonly string[]): Sniffed | null {
+  let i = 0;
+  let mbox = false;
+  while (i < lines.length && lines[i]!.trim() === '') i++;
+  if (lines[i]?.startsWith('From ')) { mbox = true; i++; }
+  let known = 0;
+  let headerLines = 0;
+  for (; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l === '') break;
+    if (l.startsWith(' ') || l.startsWith('\t')) continue; // folded continuation
+    if (!HEADER_LINE.test(l)) return null;
+    headerLines++;
+    const name = l.slice(0, l.indexOf(':'));
+    if (MAIL_FIELDS.test(name)) known++;
+  }
+  if (headerLines === 0 || known < 2) return null;
+  if (mbox) return { kind: 'mail.mbox', reason: 'mbox ("From " line, then message headers)' };
+  return { kind: 'mail.message', reason: `RFC 5322 message (${known} standard header fields)` };
+}

@@ -1,0 +1,38 @@
+import type { Finding } from './finding.ts';
+import type { RecordKind, RecordOf, VigilRecord } from './records.ts';
+
+export type Emit = (finding: Finding) => void;
+
+/** One run of a detector over one scan. State (windows, counters) lives here, never in module scope. */
+export interface DetectorRun<K extends RecordKind = RecordKind> {
+  /** Called for each record of the declared kinds. May return a promise (e.g. MIME parsing). */
+  onRecord(record: RecordOf<K>, emit: Emit): void | Promise<void>;
+  /** Called once after the last record, for detectors that correlate across records. */
+  finish?(emit: Emit): void | Promise<void>;
+}
+
+export interface DetectorInfo<K extends RecordKind = RecordKind> {
+  /** Stable id; the prefix of the rule ids it emits (e.g. `intel.file-hash`). */
+  readonly id: string;
+  readonly description: string;
+  readonly kinds: readonly K[];
+  /** Rule ids this detector can emit, with their titles (for SARIF `rules` and `--help`). */
+  readonly rules: readonly RuleInfo[];
+}
+
+export interface RuleInfo {
+  readonly id: string;
+  readonly title: string;
+  readonly help?: string;
+}
+
+export interface Detector<K extends RecordKind = RecordKind> extends DetectorInfo<K> {
+  create(): DetectorRun<K>;
+}
+
+/** Erases the record kind after checking it statically, so detectors of any kinds fit one list. */
+export type AnyDetector = DetectorInfo & { create(): { onRecord(record: VigilRecord, emit: Emit): void | Promise<void>; finish?(emit: Emit): void | Promise<void> } };
+
+export function defineDetector<K extends RecordKind>(d: Detector<K>): AnyDetector {
+  return d as unknown as AnyDetector;
+}

@@ -1,0 +1,85 @@
+import type { SourceRef } from './finding.ts';
+
+/**
+ * Typed records that readers stream to detectors. Each kind is a discriminated union member, so a
+ * detector that declares `kinds: ['dns.query']` receives exactly a `DnsQuery`.
+ */
+
+/** Every file walked, whatever its kind: hashes computed in the same pass that reads it. */
+export interface FileRecord {
+  readonly kind: 'file';
+  readonly source: SourceRef;
+  /** The base name as stored (may contain any character; never used for writes). */
+  readonly name: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly sha1: string;
+  readonly md5: string;
+  /** What the content sniffer decided (see `io/sniff.ts`). */
+  readonly fileKind: FileKind;
+  /** The first bytes of the file (at most `HEAD_BYTES`), for content checks on small files. */
+  readonly head: Uint8Array;
+}
+
+export const HEAD_BYTES = 64 * 1024;
+
+/** One RFC 5322 message, from a single file or split out of an mbox. */
+export interface MailRecord {
+  readonly kind: 'mail';
+  readonly source: SourceRef;
+  readonly raw: Uint8Array;
+}
+
+/** A line of a header-driven log (Exchange CSV logs, IIS W3C), keyed by the file's own `#Fields`. */
+export interface LogEvent<K extends LogKind = LogKind> {
+  readonly kind: K;
+  readonly source: SourceRef;
+  /** ISO 8601 UTC, when the line has a parseable time. */
+  readonly time?: string;
+  /** Field name → raw value as logged (W3C `-` is kept as `-`). */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+export type LogKind = 'exchange.httpproxy' | 'exchange.ecp' | 'exchange.oab' | 'iis.w3c';
+
+/** One DNS question seen in a DNS log. */
+export interface DnsQuery {
+  readonly kind: 'dns.query';
+  readonly source: SourceRef;
+  readonly time?: string;
+  /** Lower-case, no trailing dot. */
+  readonly qname: string;
+  readonly qtype?: string;
+  readonly client?: string;
+  /** Answers when the log has them (CNAMEs and addresses), as logged. */
+  readonly answers?: readonly string[];
+}
+
+export type VigilRecord =
+  | FileRecord
+  | MailRecord
+  | LogEvent<'exchange.httpproxy'>
+  | LogEvent<'exchange.ecp'>
+  | LogEvent<'exchange.oab'>
+  | LogEvent<'iis.w3c'>
+  | DnsQuery;
+
+export type RecordKind = VigilRecord['kind'];
+export type RecordOf<K extends RecordKind> = Extract<VigilRecord, { kind: K }>;
+
+/** What a file is, decided from content (names only break ties). */
+export type FileKind =
+  | 'mail.message'
+  | 'mail.mbox'
+  | 'exchange.httpproxy'
+  | 'exchange.ecp'
+  | 'exchange.oab'
+  | 'iis.w3c'
+  | 'dns.bind'
+  | 'dns.windows'
+  | 'dns.zeek'
+  | 'dns.list'
+  | 'web.page'
+  | 'archive.zip'
+  | 'archive.gzip'
+  | 'unknown';

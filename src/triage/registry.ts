@@ -1,0 +1,35 @@
+import type { AnyDetector } from '../model/detector.ts';
+import type { FileKind } from '../model/records.ts';
+import type { Reader } from '../io/reader.ts';
+import { readExchangeCsv, readW3c } from '../exchange/logs.ts';
+import { readBind, readNameList, readWindowsDns, readZeek } from '../dns/logs.ts';
+import { readMbox, readMessage } from '../mail/read.ts';
+import { fileHashDetector, dnsDomainDetector } from '../intel/detectors.ts';
+import { proxyLogonSsrfDetector } from '../exchange/proxylogon-ssrf.ts';
+import { attachmentDetector } from '../mail/attachments.ts';
+import { chopperDetector } from '../exchange/webshell-content.ts';
+
+/**
+ * What Vigil knows how to read and what it looks for. New capabilities register here: a reader
+ * for a file kind, a detector for record kinds. Nothing else needs to change for `triage` to use them.
+ */
+export const READERS: Partial<Record<FileKind, Reader>> = {
+  'exchange.httpproxy': readExchangeCsv('exchange.httpproxy'),
+  'exchange.ecp': readExchangeCsv('exchange.ecp'),
+  'exchange.oab': readExchangeCsv('exchange.oab'),
+  'iis.w3c': readW3c,
+  'dns.bind': readBind,
+  'dns.windows': readWindowsDns,
+  'dns.zeek': readZeek,
+  'dns.list': readNameList,
+  'mail.message': readMessage,
+  'mail.mbox': readMbox,
+};
+
+export const DETECTORS: readonly AnyDetector[] = [
+  fileHashDetector,
+  dnsDomainDetector,
+  proxyLogonSsrfDetector,
+  attachmentDetector,
+  chopperDetector,
+];

@@ -1,0 +1,252 @@
+import { createReadStream } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import { basename, join, posix } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { ChunkSource } from '../io/chunks.ts';
+import { sniff, SNIFF_BYTES } from '../io/sniff.ts';
+import type { Reader } from '../io/reader.ts';
+import type { AnyDetector, Emit } from '../model/detector.ts';
+import type { Finding } from '../model/finding.ts';
+import type { Problem, Skipped } from '../model/problem.ts';
+import { HEAD_BYTES, type FileKind, type FileRecord, type RecordKind, type VigilRecord } from '../model/records.ts';
+import type { Limits } from './limits.ts';
+import { openEntry, openZip, openZipBuffer, zipEntries, type ZipFile } from './zip.ts';
+
+/**
+ * The triage engine: walk paths (folders, zip archives, gzip files), recognise each file by
+ * content, stream it through its reader, and hand every record to the detectors that asked for
+ * its kind. A bad file becomes a Problem naming its path (and line), and the walk goes on.
+ */
+export interface ScanSinks {
+  finding(f: Finding): void;
+  problem(p: Problem): void;
+  skipped(s: Skipped): void;
+  /** A file (or archive member) was fully processed. `diskBytes` counts only bytes read from disk. */
+  fileDone?(path: string): void;
+  /** Bytes read from disk, as they are read (for progress). */
+  bytes?(n: number): void;
+}
+
+export interface ScanConfig {
+  readonly detectors: readonly AnyDetector[];
+  readonly readers: Partial<Record<FileKind, Reader>>;
+  readonly limits: Limits;
+}
+
+export interface ScanStats {
+  files: number;
+  archives: number;
+  bytes: number;
+  records: number;
+  /** Records per kind. */
+  readonly kinds: Partial<Record<FileKind, number>>;
+}
+
+type Run = { id: string; run: ReturnType<AnyDetector['create']> };
+
+export class Scanner {
+  readonly stats: ScanStats = { files: 0, archives: 0, bytes: 0, records: 0, kinds: {} };
+  private readonly runs = new Map<RecordKind, Run[]>();
+  private readonly all: Run[] = [];
+  private readonly emit: Emit;
+  private readonly config: ScanConfig;
+  private readonly sinks: ScanSinks;
+
+  constructor(config: ScanConfig, sinks: ScanSinks) {
+    this.config = config;
+    this.sinks = sinks;
+    this.emit = (f) => sinks.finding(f);
+    for (const d of config.detectors) {
+      const r: Run = { id: d.id, run: d.create() };
+      this.all.push(r);
+      for (const k of d.kinds) {
+        const list = this.runs.get(k) ?? [];
+        list.push(r);
+        this.runs.set(k, list);
+      }
+    }
+  }
+
+  /** Scan each root; a root's findings are reported with paths relative to it. */
+  async scan(roots: readonly string[]): Promise<ScanStats> {
+    for (const root of roots) {
+      const prefix = roots.length > 1 ? basename(root.replace(/[\\/]+$/, '')) || root : '';
+      let st;
+      try { st = await lstat(root); } catch (e) {
+        this.sinks.problem({ level: 'error', source: { path: root }, message: errText(e) });
+        continue;
+      }
+      if (st.isDirectory()) await this.walkDir(root, prefix);
+      else await this.walkPath(root, prefix || basename(root));
+    }
+    for (const r of this.all) {
+      try { await r.run.finish?.(this.emit); } catch (e) {
+        this.sinks.problem({ level: 'error', source: { path: '' }, message: `detector ${r.id} failed while finishing: ${errText(e)}` });
+      }
+    }
+    return this.stats;
+  }
+
+  private async walkDir(abs: string, display: string): Promise<void> {
+    let names: string[];
+    try { names = await readdir(abs); } catch (e) {
+      this.sinks.problem({ level: 'error', source: { path: display || '.' }, message: errText(e) });
+      return;
+    }
+    names.sort(); // deterministic order, so two runs report alike
+    for (const n of names) await this.walkPath(join(abs, n), display ? posix.join(display, n) : n);
+  }
+
+  private async walkPath(abs: string, display: string): Promise<void> {
+    let st;
+    try { st = await lstat(abs); } catch (e) {
+      this.sinks.problem({ level: 'error', source: { path: display }, message: errText(e) });
+      return;
+    }
+    if (st.isSymbolicLink()) this.sinks.skipped({ path: display, reason: 'symbolic link (not followed)' });
+    else if (st.isDirectory()) await this.walkDir(abs, display);
+    else if (!st.isFile()) this.sinks.skipped({ path: display, reason: 'not a regular file' });
+    else {
+      const stream = createReadStream(abs, { highWaterMark: 1024 * 1024 });
+      await this.scanStream(stream, display, basename(abs), 0, abs);
+    }
+  }
+
+  /** Sniff, read and hash one byte stream (a file, an archive member, a decompressed stream). */
+  private async scanStream(stream: AsyncIterable<Uint8Array> & { destroy?: () => void }, display: string, name: string, depth: number, diskPath?: string): Promise<void> {
+    const src = new ChunkSource(stream, { hash: true, ...(diskPath ? { onBytes: (n: number) => { this.stats.bytes += n; this.sinks.bytes?.(n); } } : {}) });
+    let kind: FileKind = 'unknown';
+    let head: Buffer = Buffer.alloc(0);
+    let lastLine: number | undefined;
+    try {
+      head = await src.head(SNIFF_BYTES);
+      const sn = sniff(head, name);
+      kind = sn.kind;
+      if (kind === 'archive.zip') await this.scanZip(src, display, depth, diskPath);
+      else if (kind === 'archive.gzip') await this.scanGzip(src, display, name, depth);
+      else {
+        const reader = this.config.readers[kind];
+        if (reader) {
+          const problem = (p: Problem) => this.sinks.problem(p);
+          for await (const rec of reader({ path: display, chunks: src, problem })) {
+            lastLine = rec.source.line;
+            await this.dispatch(rec);
+          }
+          this.stats.kinds[kind] = (this.stats.kinds[kind] ?? 0) + 1;
+        } else if (kind === 'unknown') {
+          this.sinks.skipped({ path: display, reason: `${sn.reason} (hashes checked only)` });
+        }
+      }
+      await src.drain();
+    } catch (e) {
+      const where = lastLine !== undefined ? `after line ${lastLine}: ` : '';
+      this.sinks.problem({ level: 'error', source: { path: display, ...(lastLine !== undefined ? { line: lastLine } : {}) }, message: `${where}${errText(e)}; the rest of this file was not analysed` });
+      stream.destroy?.();
+      return; // hashes of a partly read file would be wrong: no file record
+    }
+    this.stats.files++;
+    const d = src.digests();
+    const rec: FileRecord = { kind: 'file', source: { path: display }, name, size: src.bytes, ...d, fileKind: kind, head: head.subarray(0, HEAD_BYTES) };
+    await this.dispatch(rec);
+    this.sinks.fileDone?.(display);
+  }
+
+  private async scanZip(src: ChunkSource, display: string, depth: number, diskPath?: string): Promise<void> {
+    const { limits } = this.config;
+    if (depth >= limits.maxArchiveDepth) {
+      this.sinks.skipped({ path: display, reason: `archive nested deeper than ${limits.maxArchiveDepth} levels (hashes checked only)` });
+      return;
+    }
+    let zip: ZipFile;
+    if (diskPath) {
+      await src.drain(); // hash the archive itself, then read it by random access
+      zip = await openZip(diskPath);
+    } else {
+      const parts: Uint8Array[] = [];
+      let size = 0;
+      for await (const c of src) {
+        size += c.length;
+        if (size > limits.maxNestedArchiveBytes) {
+          this.sinks.skipped({ path: display, reason: `nested archive larger than ${limits.maxNestedArchiveBytes} bytes (hashes checked only)` });
+          return;
+        }
+        parts.push(c);
+      }
+      zip = await openZipBuffer(Buffer.concat(parts, size));
+    }
+    this.stats.archives++;
+    let count = 0;
+    let total = 0;
+    try {
+      for await (const entry of zipEntries(zip)) {
+        if (entry.fileName.endsWith('/')) continue;
+        const member = `${display}!/${entry.fileName}`;
+        if (++count > limits.maxArchiveEntries) {
+          this.sinks.skipped({ path: display, reason: `more than ${limits.maxArchiveEntries} members; the rest were not read` });
+          break;
+        }
+        if (entry.generalPurposeBitFlag & 1) { this.sinks.skipped({ path: member, reason: 'encrypted archive member' }); continue; }
+        if (entry.uncompressedSize > limits.maxExpandedBytes) { this.sinks.skipped({ path: member, reason: `member of ${entry.uncompressedSize} bytes is over the ${limits.maxExpandedBytes}-byte limit` }); continue; }
+        if (entry.uncompressedSize > 1024 * 1024 && entry.uncompressedSize / Math.max(1, entry.compressedSize) > limits.maxCompressionRatio) {
+          this.sinks.skipped({ path: member, reason: `compression ratio over ${limits.maxCompressionRatio}:1 (zip bomb?)` });
+          continue;
+        }
+        total += entry.uncompressedSize;
+        if (total > limits.maxArchiveTotalBytes) {
+          this.sinks.skipped({ path: display, reason: `members add up to more than ${limits.maxArchiveTotalBytes} bytes; the rest were not read` });
+          break;
+        }
+        let stream: Readable;
+        try { stream = await openEntry(zip, entry); } catch (e) {
+          this.sinks.problem({ level: 'error', source: { path: member }, message: errText(e) });
+          continue;
+        }
+        await this.scanStream(stream, member, posix.basename(entry.fileName), depth + 1);
+      }
+    } finally {
+      zip.close();
+    }
+  }
+
+  private async scanGzip(src: ChunkSource, display: string, name: string, depth: number): Promise<void> {
+    const { limits } = this.config;
+    if (depth >= limits.maxArchiveDepth) {
+      this.sinks.skipped({ path: display, reason: `compressed stream nested deeper than ${limits.maxArchiveDepth} levels (hashes checked only)` });
+      return;
+    }
+    const inner = name.replace(/\.(?:gz|tgz)$/i, '') || 'content';
+    let out = 0;
+    const cap = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        out += chunk.length;
+        if (out > limits.maxExpandedBytes) cb(new Error(`decompressed size over the ${limits.maxExpandedBytes}-byte limit`));
+        else cb(null, chunk);
+      },
+    });
+    const gunzip = Readable.from(src).pipe(createGunzip()).on('error', (e) => cap.destroy(e)).pipe(cap);
+    await this.scanStream(gunzip, `${display}!/${inner}`, inner, depth + 1);
+  }
+
+  private async dispatch(rec: VigilRecord): Promise<void> {
+    this.stats.records++;
+    const runs = this.runs.get(rec.kind);
+    if (!runs) return;
+    for (const r of runs) {
+      try {
+        const p = r.run.onRecord(rec, this.emit);
+        if (p) await p;
+      } catch (e) {
+        this.sinks.problem({ level: 'error', source: rec.source, message: `detector ${r.id} could not analyse this ${rec.kind} record: ${errText(e)}` });
+      }
+    }
+  }
+}
+
+export function errText(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code && !e.message.includes(code) ? `${e.message} (${code})` : e.message;
+  }
+  return String(e);
+}
