@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { bindQueryLog, ecpServerLog, httpProxyLog, iisLog, mailMessage } from './lib/formats.ts';
 import { makeZip } from './lib/zip.ts';
 
-const ROOT = join(import.meta.dirname, '..', 'examples', 'incident');
+// An output folder may be given (the tests regenerate into a temporary one and compare).
+const ROOT = process.argv[2] ?? join(import.meta.dirname, '..', 'examples', 'incident');
 const put = (rel: string, data: string | Uint8Array) => {
   const p = join(ROOT, rel);
   mkdirSync(dirname(p), { recursive: true });

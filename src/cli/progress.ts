@@ -75,7 +75,7 @@ export async function countTree(roots: readonly string[]): Promise<{ files: numb
     let st;
     try { st = await lstat(p); } catch { return; }
     if (st.isDirectory()) {
-      let names: string[] = [];
+      let names: string[];
       try { names = await readdir(p); } catch { return; }
       for (const n of names) await visit(join(p, n));
     } else if (st.isFile()) { files++; bytes += st.size; }

@@ -4,7 +4,7 @@ import { builtinIntel, matchDomain, type Indicator } from './packs.ts';
 
 /** Evidence in the shape the intel contract fixes: indicator, feed, type, value, matched. */
 function intelEvidence(ind: Indicator, value: string, extra: Record<string, string | number> = {}) {
-  return { indicator: ind.value, feed: ind.pack, type: ind.type, value, matched: ind.value, source: ind.source, note: ind.note, ...extra };
+  return { indicator: ind.value, feed: ind.pack, type: ind.type, value, matched: ind.value, reference: ind.source, note: ind.note, ...extra };
 }
 
 const CAMPAIGN: Record<string, { attack: string[]; remediation: string }> = {

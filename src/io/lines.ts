@@ -14,7 +14,8 @@ export interface LineBatch {
 
 export interface LineOptions {
   readonly maxLineBytes?: number;
-  readonly onLongLine?: (line: number, bytes: number) => void;
+  /** Called with the line number and the limit it was cut to. */
+  readonly onLongLine?: (line: number, limit: number) => void;
   /** `latin1` is exact for ASCII logs and never fails; `utf8` replaces invalid sequences. */
   readonly encoding?: 'utf8' | 'latin1';
 }
@@ -44,7 +45,7 @@ export async function* lineBatches(chunks: AsyncIterable<Uint8Array>, opts: Line
       carry = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
       if (carry.length > max) {
         yield { firstLine: lineNo, firstOffset: offset, lines: [stripCr(carry.subarray(0, max).toString(enc))] };
-        opts.onLongLine?.(lineNo, carry.length);
+        opts.onLongLine?.(lineNo, max);
         offset += carry.length;
         carry = null;
         skipping = true;
@@ -58,7 +59,7 @@ export async function* lineBatches(chunks: AsyncIterable<Uint8Array>, opts: Line
     const lines = text.split('\n');
     for (let i = 0; i < lines.length; i++) {
       const l = lines[i]!;
-      if (l.length > max) { opts.onLongLine?.(lineNo + i, l.length); lines[i] = l.slice(0, max); }
+      if (l.length > max) { opts.onLongLine?.(lineNo + i, max); lines[i] = l.slice(0, max); }
       if (l.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
     }
     yield { firstLine: lineNo, firstOffset: offset, lines };

@@ -13,6 +13,6 @@ export type Reader = (ctx: ReadContext) => AsyncIterable<VigilRecord>;
 
 /** Problems about over-long lines, shared by all line readers. */
 export function longLineWarning(ctx: ReadContext) {
-  return (line: number, bytes: number) =>
-    ctx.problem({ level: 'warning', source: { path: ctx.path, line }, message: `line of ${bytes} bytes cut to the line limit` });
+  return (line: number, limit: number) =>
+    ctx.problem({ level: 'warning', source: { path: ctx.path, line }, message: `line longer than ${limit} bytes; only its first ${limit} were analysed` });
 }

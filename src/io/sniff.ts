@@ -12,7 +12,8 @@ export interface Sniffed {
 
 export const SNIFF_BYTES = 64 * 1024;
 
-const HEADER_LINE = /^[!-9;-~]+:[ \t]?/; // RFC 5322 field name: printable ASCII except ':'
+// RFC 5322 field name (printable ASCII but ':'); obsolete syntax allows blanks before the colon.
+const HEADER_LINE = /^[!-9;-~]+[ \t]*:/;
 const MAIL_FIELDS = /^(from|to|cc|subject|date|received|message-id|mime-version|return-path|delivered-to|reply-to|content-type|x-mailer|dkim-signature|authentication-results|x-original-to|sender)$/i;
 const BIND_QUERY = /client (?:@0x[0-9a-f]+ )?[0-9a-f.:%]+#\d+(?: \([^)]*\))?: (?:view \S+: )?query: \S+ IN \S+/i;
 const WINDOWS_DNS = /\b(?:UDP|TCP) (?:Rcv|Snd) [0-9a-f.:]+\s+[0-9a-f]{4} [ R] Q \[/i;
@@ -36,10 +37,10 @@ export function sniff(head: Uint8Array, name: string): Sniffed {
 
   const w3c = sniffW3cFamily(lines);
   if (w3c) return w3c;
-  const dns = sniffDns(lines);
-  if (dns) return dns;
   const mail = sniffMail(lines);
   if (mail) return mail;
+  const dns = sniffDns(lines);
+  if (dns) return dns;
   if (SERVER_PAGE.test(text)) return { kind: 'web.page', reason: 'server-side page markup (<%@ …%>, runat=server, <?php)' };
   if (/<html[\s>]/i.test(text.slice(0, 4096)) || /\.(?:html?|aspx?|ashx|asmx|jsp|php)$/i.test(name) && /<\w+[\s>]/.test(text)) {
     return { kind: 'web.page', reason: 'HTML markup' };
@@ -91,7 +92,10 @@ function sniffDns(lines: readonly string[]): Sniffed | null {
   if (zeekJson.length > 0 && zeekJson.length === Math.min(body.length, 20)) return { kind: 'dns.zeek', reason: 'Zeek dns.log in JSON (query, qtype_name)' };
   // A plain list of names: every sampled non-comment line is a DNS name and most contain a dot.
   const sample = body.filter((l) => !l.startsWith('#')).slice(0, 200);
-  if (sample.length >= 1 && sample.every((l) => HOSTNAME.test(l.trim())) && sample.filter((l) => l.includes('.')).length >= Math.max(1, sample.length * 0.9)) {
+  // Public lists are noisy (junk lines, truncated names): nine in ten names is enough; the reader
+  // passes every line on and the decoders say why a line is not a name.
+  const names = sample.filter((l) => HOSTNAME.test(l.trim()) && l.includes('.')).length;
+  if (sample.length >= 1 && names >= Math.max(1, sample.length * 0.9)) {
     return { kind: 'dns.list', reason: 'a plain list of DNS names, one per line' };
   }
   return null;
@@ -108,12 +112,20 @@ function sniffMail(lines: readonly string[]): Sniffed | null {
     const l = lines[i]!;
     if (l === '') break;
     if (l.startsWith(' ') || l.startsWith('\t')) continue; // folded continuation
-    if (!HEADER_LINE.test(l)) return null;
+    if (!HEADER_LINE.test(l)) {
+      // Spam breaks its own headers; once the block is clearly mail, a bad line just ends it.
+      if (known >= 2) break;
+      // A field name alone with the colon on the folded next line (seen in real phishing).
+      if (/^[!-9;-~]+$/.test(l) && /^[ \t]+:/.test(lines[i + 1] ?? '')) { i++; headerLines++; continue; }
+      return null;
+    }
     headerLines++;
-    const name = l.slice(0, l.indexOf(':'));
+    const name = l.slice(0, l.indexOf(':')).trim();
     if (MAIL_FIELDS.test(name)) known++;
   }
-  if (headerLines === 0 || known < 2) return null;
+  const ended = i < lines.length; // a blank line closed the header block
+  // Two standard fields, or one closed by a blank line (a bare MIME entity, a minimal test message).
+  if (headerLines === 0 || known < 1 || (known < 2 && !ended)) return null;
   if (mbox) return { kind: 'mail.mbox', reason: 'mbox ("From " line, then message headers)' };
   return { kind: 'mail.message', reason: `RFC 5322 message (${known} standard header fields)` };
 }

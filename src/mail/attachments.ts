@@ -26,6 +26,8 @@ export const attachmentDetector = defineDetector({
     const intel = builtinIntel();
     return {
       async onRecord(rec, emit) {
+        // Most mail has no attachment: skip the MIME parse unless a part could carry a file name.
+        if (!mayHaveAttachment(rec.raw)) return;
         const email = await PostalMime.parse(rec.raw, PARSE_LIMITS);
         const time = email.date && !Number.isNaN(Date.parse(email.date)) ? new Date(email.date).toISOString() : undefined;
         const base = { messageId: email.messageId ?? '', from: email.from?.address ?? '', subject: email.subject ?? '' };
@@ -63,3 +65,12 @@ export const attachmentDetector = defineDetector({
     };
   },
 });
+
+/** A cheap byte scan: attachments need a `name=` / `filename*=` parameter or a non-text part. */
+export function mayHaveAttachment(raw: Uint8Array): boolean {
+  const b = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  for (const needle of ['name=', 'name*', 'NAME=', 'NAME*', 'Name=', 'Name*', 'application/', 'Application/', 'APPLICATION/']) {
+    if (b.indexOf(needle, 0, 'latin1') >= 0) return true;
+  }
+  return false;
+}

@@ -1,0 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO } from './paths.ts';
+
+/** Run the real `vigil` entry point (bin/vigil.js) with this Node, and capture everything. */
+export function vigil(args: readonly string[], opts: { env?: Record<string, string>; input?: string } = {}) {
+  const r = spawnSync(process.execPath, [join(REPO, 'bin/vigil.js'), ...args], {
+    cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', ...opts.env }, input: opts.input ?? '', maxBuffer: 256 * 1024 * 1024,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}

@@ -1,0 +1,21 @@
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+/** The shared research data (real formats, with provenance READMEs). */
+export const DATA = join(REPO, '..', 'shared', 'data');
+export const EXAMPLE = join(REPO, 'examples', 'incident');
+export const hasData = existsSync(DATA);
+
+/** Collect an async iterable into an array. */
+export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+/** Chunks of `data` cut at the given sizes (to test boundaries). */
+export async function* chunked(data: Uint8Array | string, size: number): AsyncGenerator<Uint8Array> {
+  const b = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
+  for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
+}
