@@ -1,75 +1,115 @@
 import { lineBatches } from '../io/lines.ts';
 import { splitCsvLine } from '../io/csvline.ts';
 import { longLineWarning, type ReadContext } from '../io/reader.ts';
-import type { LogEvent } from '../model/records.ts';
+import type { SourceRef } from '../model/finding.ts';
+import type { LogEvent, LogKind } from '../model/records.ts';
 
 /**
  * Readers for header-driven logs: Exchange's CSV logs (HttpProxy, ECP Server, OAB generator) and
  * IIS W3C extended logs. Columns come from the latest `#Fields:` line, so custom field sets,
- * restarts that repeat the header mid-file and rotated files all read right.
+ * restarts that repeat the header mid-file and rotated files all read right. Lines are split
+ * into fields only when a detector asks (see `LogEvent`).
  */
 
 type CsvKind = 'exchange.httpproxy' | 'exchange.ecp' | 'exchange.oab';
 
-/** Time columns, in the order we try them. */
+/** Time columns of Exchange CSV logs, in the order we try them. */
 const TIME_FIELDS = ['DateTime', 'TimeStamp', 'date-time', 'Timestamp'];
 
-export function readExchangeCsv(kind: CsvKind) {
-  return async function* (ctx: ReadContext): AsyncGenerator<LogEvent<CsvKind>> {
-    let columns: string[] | null = null;
-    let timeCol = -1;
-    let reported = false;
-    for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
-      for (let i = 0; i < batch.lines.length; i++) {
-        const line = batch.lines[i]!;
-        if (line === '') continue;
-        if (line.charCodeAt(0) === 0x23 /* # */) {
-          if (line.startsWith('#Fields:')) {
-            columns = splitCsvLine(line.slice(8).trim()).map((c) => c.trim());
-            timeCol = columns.findIndex((c) => TIME_FIELDS.includes(c));
-          }
-          continue;
-        }
-        const lineNo = batch.firstLine + i;
-        if (!columns) {
-          if (!reported) ctx.problem({ level: 'error', source: { path: ctx.path, line: lineNo }, message: 'data before any #Fields header; lines skipped until one appears' });
-          reported = true;
-          continue;
-        }
-        const values = splitCsvLine(line);
-        const fields: Record<string, string> = {};
-        for (let c = 0; c < columns.length; c++) fields[columns[c]!] = values[c] ?? '';
-        const time = timeCol >= 0 ? isoTime(values[timeCol]) : undefined;
-        yield { kind, source: { path: ctx.path, line: lineNo }, ...(time ? { time } : {}), fields } as LogEvent<CsvKind>;
-      }
-    }
-  };
+/** The columns in force, and how a line of them is split and timed. */
+class Header {
+  readonly columns: readonly string[];
+  private readonly split: (line: string) => string[];
+  private readonly time: (values: readonly string[]) => string | undefined;
+
+  constructor(columns: readonly string[], split: (line: string) => string[], time: (values: readonly string[]) => string | undefined) {
+    this.columns = columns;
+    this.split = split;
+    this.time = time;
+  }
+
+  values(line: string): string[] { return this.split(line); }
+
+  fields(values: readonly string[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (let c = 0; c < this.columns.length; c++) out[this.columns[c]!] = values[c] ?? '';
+    return out;
+  }
+
+  timeOf(values: readonly string[]): string | undefined { return this.time(values); }
 }
 
-export async function* readW3c(ctx: ReadContext): AsyncGenerator<LogEvent<'iis.w3c'>> {
-  let columns: string[] | null = null;
+/** A log line whose fields and time are parsed on first use. */
+class Row<K extends LogKind> implements LogEvent<K> {
+  readonly kind: K;
+  readonly source: SourceRef;
+  readonly line: string;
+  readonly #header: Header;
+  #values: string[] | undefined;
+  #fields: Record<string, string> | undefined;
+  #time: string | null | undefined;
+
+  constructor(kind: K, source: SourceRef, line: string, header: Header) {
+    this.kind = kind;
+    this.source = source;
+    this.line = line;
+    this.#header = header;
+  }
+
+  get fields(): Record<string, string> {
+    return (this.#fields ??= this.#header.fields(this.#split()));
+  }
+
+  get time(): string | undefined {
+    if (this.#time === undefined) this.#time = this.#header.timeOf(this.#split()) ?? null;
+    return this.#time ?? undefined;
+  }
+
+  #split(): string[] {
+    return (this.#values ??= this.#header.values(this.line));
+  }
+
+  /** Plain data (for JSON and structured clone): getters do not survive either. */
+  toJSON() {
+    return { kind: this.kind, source: this.source, line: this.line, time: this.time, fields: this.fields };
+  }
+}
+
+export function readExchangeCsv<K extends CsvKind>(kind: K) {
+  return (ctx: ReadContext) => readHeaderLog(ctx, kind, (fields) => {
+    const columns = splitCsvLine(fields).map((c) => c.trim());
+    const t = columns.findIndex((c) => TIME_FIELDS.includes(c));
+    return new Header(columns, splitCsvLine, (v) => (t >= 0 ? isoTime(v[t]) : undefined));
+  });
+}
+
+export function readW3c(ctx: ReadContext): AsyncGenerator<LogEvent<'iis.w3c'>> {
+  return readHeaderLog(ctx, 'iis.w3c', (fields) => {
+    const columns = fields.split(/\s+/);
+    const d = columns.indexOf('date');
+    const t = columns.indexOf('time');
+    return new Header(columns, (line) => line.split(' '), (v) => (d >= 0 && t >= 0 && v[d] && v[t] ? isoTime(`${v[d]}T${v[t]}Z`) : undefined));
+  });
+}
+
+async function* readHeaderLog<K extends LogKind>(ctx: ReadContext, kind: K, header: (fields: string) => Header): AsyncGenerator<LogEvent<K>> {
+  let current: Header | null = null;
   let reported = false;
   for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
-    for (let i = 0; i < batch.lines.length; i++) {
-      const line = batch.lines[i]!;
+    const { lines, firstLine } = batch;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
       if (line === '') continue;
-      if (line.charCodeAt(0) === 0x23) {
-        if (line.startsWith('#Fields:')) columns = line.slice(8).trim().split(/\s+/);
+      if (line.charCodeAt(0) === 0x23 /* # */) {
+        if (line.startsWith('#Fields:')) current = header(line.slice(8).trim());
         continue;
       }
-      const lineNo = batch.firstLine + i;
-      if (!columns) {
-        if (!reported) ctx.problem({ level: 'error', source: { path: ctx.path, line: lineNo }, message: 'data before any #Fields header; lines skipped until one appears' });
+      if (!current) {
+        if (!reported) ctx.problem({ level: 'error', source: { path: ctx.path, line: firstLine + i }, message: 'data before any #Fields header; lines skipped until one appears' });
         reported = true;
         continue;
       }
-      const values = line.split(' ');
-      const fields: Record<string, string> = {};
-      for (let c = 0; c < columns.length; c++) fields[columns[c]!] = values[c] ?? '';
-      const d = fields['date'];
-      const t = fields['time'];
-      const time = d && t ? isoTime(`${d}T${t}Z`) : undefined;
-      yield { kind: 'iis.w3c', source: { path: ctx.path, line: lineNo }, ...(time ? { time } : {}), fields };
+      yield new Row(kind, { path: ctx.path, line: firstLine + i }, line, current);
     }
   }
 }

@@ -17,6 +17,7 @@ const ANCHOR = /^serverinfo~[^]*\/[^]*$/i;
 const ANCHOR_AUTODISCOVER = /^serverinfo~[^]*\/autodiscover/i;
 const ANCHOR_LOCALHOST = /^serverinfo~localhost[^]*\//i;
 const COOKIE = /^server~[^]*\/[^]*~[^]*$/i;
+const PREFILTER = /server(?:info)?~/i;
 
 const GRADE: Record<Stage, { severity: Severity; title: string }> = {
   probe: { severity: 'low', title: 'CVE-2021-26855 vulnerability probe (scanner check via ServerInfo~localhost)' },
@@ -45,11 +46,12 @@ export const proxyLogonSsrfDetector = defineDetector({
   create() {
     return {
       onRecord(rec, emit) {
+        // Pre-filter on the raw line, as Test-ProxyLogon does with Select-String: most lines
+        // never get split into fields.
+        if (!PREFILTER.test(rec.line)) return;
         const f = rec.fields;
         const anchor = f['AnchorMailbox'] ?? '';
         const cookie = f['BackEndCookie'] ?? '';
-        // Cheap pre-filter, as Test-ProxyLogon does with Select-String, before any regex.
-        if (!/serverinfo~|server~/i.test(anchor + cookie)) return;
         const stage = classifySsrf(anchor, cookie, f['HttpStatus'] ?? '');
         if (!stage) return;
         const g = GRADE[stage];

@@ -1,21 +1,21 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Digests, HashSession } from './hashing.ts';
 
 /**
  * One pass over a file's bytes: a head is buffered for sniffing, every byte is hashed (SHA-256,
- * SHA-1, MD5) and counted as it goes past, and the consumer (a reader) sees the whole stream.
+ * SHA-1, MD5, here or on the hashing thread) and counted as it goes past, and the consumer (a reader) sees the whole stream.
  * When the reader stops early, `drain()` finishes the hashes.
  */
 export class ChunkSource implements AsyncIterable<Uint8Array> {
   private readonly it: AsyncIterator<Uint8Array>;
   private readonly buffered: Uint8Array[] = [];
-  private readonly hashes: Hash[] | null;
+  private readonly hashes: HashSession | null;
   private readonly onBytes: ((n: number) => void) | undefined;
   private done = false;
   bytes = 0;
 
-  constructor(stream: AsyncIterable<Uint8Array>, opts: { hash: boolean; onBytes?: (n: number) => void }) {
+  constructor(stream: AsyncIterable<Uint8Array>, opts: { hashes: HashSession | null; onBytes?: (n: number) => void }) {
     this.it = stream[Symbol.asyncIterator]();
-    this.hashes = opts.hash ? [createHash('sha256'), createHash('sha1'), createHash('md5')] : null;
+    this.hashes = opts.hashes;
     this.onBytes = opts.onBytes;
   }
 
@@ -25,7 +25,10 @@ export class ChunkSource implements AsyncIterable<Uint8Array> {
     if (r.done) { this.done = true; return null; }
     const c = r.value;
     this.bytes += c.length;
-    if (this.hashes) for (const h of this.hashes) h.update(c);
+    if (this.hashes) {
+      const wait = this.hashes.update(c);
+      if (wait) await wait; // the hashing thread is behind: let it catch up
+    }
     this.onBytes?.(c.length);
     return c;
   }
@@ -64,9 +67,7 @@ export class ChunkSource implements AsyncIterable<Uint8Array> {
     await this.it.return?.();
   }
 
-  digests(): { sha256: string; sha1: string; md5: string } {
-    if (!this.hashes) return { sha256: '', sha1: '', md5: '' };
-    const [a, b, c] = this.hashes.map((h) => h.digest('hex'));
-    return { sha256: a!, sha1: b!, md5: c! };
+  digests(): Promise<Digests> {
+    return this.hashes ? this.hashes.digest() : Promise.resolve({ sha256: '', sha1: '', md5: '' });
   }
 }

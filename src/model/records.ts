@@ -30,10 +30,16 @@ export interface MailRecord {
   readonly raw: Uint8Array;
 }
 
-/** A line of a header-driven log (Exchange CSV logs, IIS W3C), keyed by the file's own `#Fields`. */
+/**
+ * A line of a header-driven log (Exchange CSV logs, IIS W3C), keyed by the file's own `#Fields`.
+ * `fields` and `time` are computed on first use: most lines of a multi-GB log interest no
+ * detector, which should test `line` with a cheap pre-filter before touching `fields`.
+ */
 export interface LogEvent<K extends LogKind = LogKind> {
   readonly kind: K;
   readonly source: SourceRef;
+  /** The raw line as logged (without its line break). */
+  readonly line: string;
   /** ISO 8601 UTC, when the line has a parseable time. */
   readonly time?: string;
   /** Field name → raw value as logged (W3C `-` is kept as `-`). */

@@ -3,6 +3,7 @@ import { basename, join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ChunkSource } from '../io/chunks.ts';
+import { HashThread, localHashes } from '../io/hashing.ts';
 import { sniff, SNIFF_BYTES } from '../io/sniff.ts';
 import type { Reader } from '../io/reader.ts';
 import type { AnyDetector, Emit } from '../model/detector.ts';
@@ -51,6 +52,7 @@ export class Scanner {
   private readonly emit: Emit;
   private readonly config: ScanConfig;
   private readonly sinks: ScanSinks;
+  private readonly hasher = new HashThread();
 
   constructor(config: ScanConfig, sinks: ScanSinks) {
     this.config = config;
@@ -79,6 +81,7 @@ export class Scanner {
       if (st.isDirectory()) await this.walkDir(root, prefix);
       else await this.walkPath(root, prefix || basename(root));
     }
+    await this.hasher.close();
     for (const r of this.all) {
       try { await r.run.finish?.(this.emit); } catch (e) {
         this.sinks.problem({ level: 'error', source: { path: '' }, message: `detector ${r.id} failed while finishing: ${errText(e)}` });
@@ -110,14 +113,16 @@ export class Scanner {
     else if (!st.isFile()) this.sinks.skipped({ path: display, reason: 'not a regular file' });
     else {
       // Small files (most of a collection) in one read; large ones streamed in 1 MiB chunks.
-      const stream = st.size <= SMALL_FILE ? readWhole(abs) : createReadStream(abs, { highWaterMark: 1024 * 1024 });
-      await this.scanStream(stream, display, basename(abs), 0, abs);
+      const small = st.size <= SMALL_FILE;
+      const stream = small ? readWhole(abs) : createReadStream(abs, { highWaterMark: 1024 * 1024 });
+      await this.scanStream(stream, display, basename(abs), 0, abs, small);
     }
   }
 
   /** Sniff, read and hash one byte stream (a file, an archive member, a decompressed stream). */
-  private async scanStream(stream: AsyncIterable<Uint8Array> & { destroy?: () => void }, display: string, name: string, depth: number, diskPath?: string): Promise<void> {
-    const src = new ChunkSource(stream, { hash: true, ...(diskPath ? { onBytes: (n: number) => { this.stats.bytes += n; this.sinks.bytes?.(n); } } : {}) });
+  private async scanStream(stream: AsyncIterable<Uint8Array> & { destroy?: () => void }, display: string, name: string, depth: number, diskPath?: string, small = false): Promise<void> {
+    // Small files are hashed here; large streams on the hashing thread, beside the parsing.
+    const src = new ChunkSource(stream, { hashes: small ? localHashes() : this.hasher.session(), ...(diskPath ? { onBytes: (n: number) => { this.stats.bytes += n; this.sinks.bytes?.(n); } } : {}) });
     let kind: FileKind;
     let head: Buffer;
     let lastLine: number | undefined;
@@ -148,7 +153,7 @@ export class Scanner {
       return; // hashes of a partly read file would be wrong: no file record
     }
     this.stats.files++;
-    const d = src.digests();
+    const d = await src.digests();
     const rec: FileRecord = { kind: 'file', source: { path: display }, name, size: src.bytes, ...d, fileKind: kind, head: head.subarray(0, HEAD_BYTES) };
     await this.dispatch(rec);
     this.sinks.fileDone?.(display);

@@ -38,7 +38,7 @@ test('the detector emits one finding per SSRF row with the evidence a responder 
   const run = proxyLogonSsrfDetector.create();
   const found: Finding[] = [];
   helsecertRows().forEach((fields, i) => {
-    const rec = { kind: 'exchange.httpproxy', source: { path: 'HttpProxy/Ecp/x.LOG', line: i + 6 }, time: fields['DateTime'], fields } as VigilRecord;
+    const rec = { kind: 'exchange.httpproxy', source: { path: 'HttpProxy/Ecp/x.LOG', line: i + 6 }, line: Object.values(fields).join(','), time: fields['DateTime'], fields } as VigilRecord;
     void run.onRecord(rec, (f) => found.push(f));
   });
   assert.equal(found.length, 11);
