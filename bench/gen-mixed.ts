@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { HTTPPROXY_FIELDS, httpProxyLog, iisLog, bindQueryLog, mailMessage } from '../scripts/lib/formats.ts';
+import { httpProxyLog, iisLog, bindQueryLog, mailMessage } from '../scripts/lib/formats.ts';
 import { makeZip } from '../scripts/lib/zip.ts';
 
 const out = process.argv[2];

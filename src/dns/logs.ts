@@ -12,25 +12,35 @@ const MONTHS: Record<string, string> = { jan: '01', feb: '02', mar: '03', apr: '
 const BIND_LINE = /client (?:@\S+ )?([0-9a-fA-F.:%]+)#\d+(?: \([^)]*\))?: (?:view \S+: )?query: (\S+) IN (\S+)/;
 const BIND_TIME = /^(\d{2})-([A-Za-z]{3})-(\d{4}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)/;
 
-export async function* readBind(ctx: ReadContext): AsyncGenerator<DnsQuery> {
+export async function* readBind(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
+  // Consecutive lines share their timestamp more often than not: convert each distinct one once.
+  let lastStamp = '';
+  let lastTime: string | undefined;
   for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+    const out: DnsQuery[] = [];
     for (let i = 0; i < batch.lines.length; i++) {
       const line = batch.lines[i]!;
       const m = BIND_LINE.exec(line);
       if (!m) continue; // BIND interleaves other categories; only query lines are records
       const t = BIND_TIME.exec(line);
-      const month = t ? MONTHS[t[2]!.toLowerCase()] : undefined;
-      const time = t && month ? isoOrUndefined(`${t[3]}-${month}-${t[1]}T${t[4]}Z`) : undefined;
-      yield query(ctx.path, batch.firstLine + i, m[2]!, { time, qtype: m[3], client: m[1] });
+      if (t && t[0] !== lastStamp) {
+        const month = MONTHS[t[2]!.toLowerCase()];
+        lastStamp = t[0];
+        lastTime = month ? isoOrUndefined(`${t[3]}-${month}-${t[1]}T${t[4]}Z`) : undefined;
+      }
+      const time = t ? lastTime : undefined;
+      out.push(query(ctx.path, batch.firstLine + i, m[2]!, { time, qtype: m[3], client: m[1] }));
     }
+    if (out.length) yield out;
   }
 }
 
 // 3/3/2021 6:49:42 AM 0E5C PACKET  000000D1D8F2B0F0 UDP Rcv 10.0.0.5  a1b2   Q [0001   D   NOERROR] A      (7)example(3)com(0)
 const WIN_LINE = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d\d):(\d\d)(?: ([AP]M))? +\S+ +PACKET +\S+ +(?:UDP|TCP) +(Rcv|Snd) +(\S+) +[0-9a-fA-F]{4} +([ R]) +Q +\[[^\]]*\] +(\S+) +(\S+)/;
 
-export async function* readWindowsDns(ctx: ReadContext): AsyncGenerator<DnsQuery> {
+export async function* readWindowsDns(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
   for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+    const out: DnsQuery[] = [];
     for (let i = 0; i < batch.lines.length; i++) {
       const m = WIN_LINE.exec(batch.lines[i]!);
       // Only questions received from clients: responses (R) and forwarded copies repeat them.
@@ -40,8 +50,9 @@ export async function* readWindowsDns(ctx: ReadContext): AsyncGenerator<DnsQuery
       if (m[7] === 'AM' && hour === 12) hour = 0;
       // The debug log writes the server's local time in US order; we record it as UTC and say so in docs.
       const time = isoOrUndefined(`${m[3]}-${pad(m[1]!)}-${pad(m[2]!)}T${pad(String(hour))}:${m[5]}:${m[6]}Z`);
-      yield query(ctx.path, batch.firstLine + i, wireLabels(m[12]!), { time, qtype: m[11], client: m[9] });
+      out.push(query(ctx.path, batch.firstLine + i, wireLabels(m[12]!), { time, qtype: m[11], client: m[9] }));
     }
+    if (out.length) yield out;
   }
 }
 
@@ -50,11 +61,12 @@ export function wireLabels(s: string): string {
   return s.replace(/^\(\d+\)/, '').replace(/\(\d+\)$/, '').replace(/\(\d+\)/g, '.');
 }
 
-export async function* readZeek(ctx: ReadContext): AsyncGenerator<DnsQuery> {
+export async function* readZeek(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
   let sep = '\t';
   let setSep = ',';
   let fields: string[] | null = null;
   for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+    const out: DnsQuery[] = [];
     for (let i = 0; i < batch.lines.length; i++) {
       const line = batch.lines[i]!;
       const lineNo = batch.firstLine + i;
@@ -69,12 +81,12 @@ export async function* readZeek(ctx: ReadContext): AsyncGenerator<DnsQuery> {
         const r = o as Record<string, unknown>;
         if (typeof r['query'] !== 'string') continue;
         const answers = Array.isArray(r['answers']) ? r['answers'].filter((a): a is string => typeof a === 'string') : undefined;
-        yield query(ctx.path, lineNo, r['query'], {
+        out.push(query(ctx.path, lineNo, r['query'], {
           time: zeekTime(r['ts']),
           qtype: typeof r['qtype_name'] === 'string' ? r['qtype_name'] : undefined,
           client: typeof r['id.orig_h'] === 'string' ? r['id.orig_h'] : undefined,
           answers,
-        });
+        }));
         continue;
       }
       if (line.startsWith('#')) {
@@ -89,18 +101,21 @@ export async function* readZeek(ctx: ReadContext): AsyncGenerator<DnsQuery> {
       const q = get('query');
       if (!q) continue;
       const ans = get('answers');
-      yield query(ctx.path, lineNo, q, { time: zeekTime(get('ts')), qtype: get('qtype_name'), client: get('id.orig_h'), answers: ans ? ans.split(setSep) : undefined });
+      out.push(query(ctx.path, lineNo, q, { time: zeekTime(get('ts')), qtype: get('qtype_name'), client: get('id.orig_h'), answers: ans ? ans.split(setSep) : undefined }));
     }
+    if (out.length) yield out;
   }
 }
 
-export async function* readNameList(ctx: ReadContext): AsyncGenerator<DnsQuery> {
+export async function* readNameList(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
   for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+    const out: DnsQuery[] = [];
     for (let i = 0; i < batch.lines.length; i++) {
       const name = batch.lines[i]!.trim();
       if (name === '' || name.startsWith('#')) continue;
-      yield query(ctx.path, batch.firstLine + i, name, {});
+      out.push(query(ctx.path, batch.firstLine + i, name, {}));
     }
+    if (out.length) yield out;
   }
 }
 

@@ -83,7 +83,7 @@ export function readExchangeCsv<K extends CsvKind>(kind: K) {
   });
 }
 
-export function readW3c(ctx: ReadContext): AsyncGenerator<LogEvent<'iis.w3c'>> {
+export function readW3c(ctx: ReadContext): AsyncGenerator<LogEvent<'iis.w3c'>[]> {
   return readHeaderLog(ctx, 'iis.w3c', (fields) => {
     const columns = fields.split(/\s+/);
     const d = columns.indexOf('date');
@@ -92,11 +92,12 @@ export function readW3c(ctx: ReadContext): AsyncGenerator<LogEvent<'iis.w3c'>> {
   });
 }
 
-async function* readHeaderLog<K extends LogKind>(ctx: ReadContext, kind: K, header: (fields: string) => Header): AsyncGenerator<LogEvent<K>> {
+async function* readHeaderLog<K extends LogKind>(ctx: ReadContext, kind: K, header: (fields: string) => Header): AsyncGenerator<LogEvent<K>[]> {
   let current: Header | null = null;
   let reported = false;
   for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
     const { lines, firstLine } = batch;
+    const out: LogEvent<K>[] = [];
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (line === '') continue;
@@ -109,8 +110,9 @@ async function* readHeaderLog<K extends LogKind>(ctx: ReadContext, kind: K, head
         reported = true;
         continue;
       }
-      yield new Row(kind, { path: ctx.path, line: firstLine + i }, line, current);
+      out.push(new Row(kind, { path: ctx.path, line: firstLine + i }, line, current));
     }
+    if (out.length) yield out;
   }
 }
 

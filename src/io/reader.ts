@@ -8,8 +8,11 @@ export interface ReadContext {
   readonly problem: (p: Problem) => void;
 }
 
-/** A reader turns one file's bytes into records, streaming. */
-export type Reader = (ctx: ReadContext) => AsyncIterable<VigilRecord>;
+/**
+ * A reader turns one file's bytes into records, streaming, in batches (one per chunk of input):
+ * an async step per record would cost more than most records take to check.
+ */
+export type Reader = (ctx: ReadContext) => AsyncIterable<readonly VigilRecord[]>;
 
 /** Problems about over-long lines, shared by all line readers. */
 export function longLineWarning(ctx: ReadContext) {

@@ -6,7 +6,7 @@ import type { MailRecord } from '../model/records.ts';
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /** One message per file (`.eml`, a Maildir entry, a SpamAssassin corpus file). */
-export async function* readMessage(ctx: ReadContext): AsyncGenerator<MailRecord> {
+export async function* readMessage(ctx: ReadContext): AsyncGenerator<MailRecord[]> {
   const parts: Uint8Array[] = [];
   let size = 0;
   let cut = false;
@@ -22,7 +22,7 @@ export async function* readMessage(ctx: ReadContext): AsyncGenerator<MailRecord>
     parts.push(chunk);
     size += chunk.length;
   }
-  yield { kind: 'mail', source: { path: ctx.path, line: 1 }, raw: Buffer.concat(parts, size) };
+  yield [{ kind: 'mail', source: { path: ctx.path, line: 1 }, raw: Buffer.concat(parts, size) }];
 }
 
 /**
@@ -30,7 +30,7 @@ export async function* readMessage(ctx: ReadContext): AsyncGenerator<MailRecord>
  * (mboxo/mboxrd both). Streamed message by message, so a mailbox of any size uses the memory of
  * its largest message.
  */
-export async function* readMbox(ctx: ReadContext): AsyncGenerator<MailRecord> {
+export async function* readMbox(ctx: ReadContext): AsyncGenerator<MailRecord[]> {
   let current: string[] = [];
   let bytes = 0;
   let startLine = 0;
@@ -51,7 +51,7 @@ export async function* readMbox(ctx: ReadContext): AsyncGenerator<MailRecord> {
       const lineNo = batch.firstLine + i;
       if (prevBlank && line.startsWith('From ')) {
         const rec = flush();
-        if (rec) yield rec;
+        if (rec) yield [rec];
         startLine = lineNo;
         prevBlank = false;
         continue; // the separator is not part of the message
@@ -69,5 +69,5 @@ export async function* readMbox(ctx: ReadContext): AsyncGenerator<MailRecord> {
     }
   }
   const last = flush();
-  if (last) yield last;
+  if (last) yield [last];
 }

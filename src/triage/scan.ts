@@ -136,9 +136,12 @@ export class Scanner {
         const reader = this.config.readers[kind];
         if (reader) {
           const problem = (p: Problem) => this.sinks.problem(p);
-          for await (const rec of reader({ path: display, chunks: src, problem })) {
-            lastLine = rec.source.line;
-            await this.dispatch(rec);
+          for await (const batch of reader({ path: display, chunks: src, problem })) {
+            for (const rec of batch) {
+              lastLine = rec.source.line;
+              const p = this.dispatch(rec);
+              if (p) await p; // only detectors that return promises make the loop wait
+            }
           }
           this.stats.kinds[kind] = (this.stats.kinds[kind] ?? 0) + 1;
         } else if (kind === 'unknown') {
@@ -235,18 +238,32 @@ export class Scanner {
     await this.scanStream(gunzip, `${display}!/${inner}`, inner, depth + 1);
   }
 
-  private async dispatch(rec: VigilRecord): Promise<void> {
+  /** Hand a record to its detectors; returns a promise only when one of them is asynchronous. */
+  private dispatch(rec: VigilRecord): Promise<void> | undefined {
     this.stats.records++;
     const runs = this.runs.get(rec.kind);
-    if (!runs) return;
-    for (const r of runs) {
+    if (!runs) return undefined;
+    for (let i = 0; i < runs.length; i++) {
+      const r = runs[i]!;
       try {
         const p = r.run.onRecord(rec, this.emit);
-        if (p) await p;
+        if (p) return this.finishAsync(rec, runs, i, p);
       } catch (e) {
-        this.sinks.problem({ level: 'error', source: rec.source, message: `detector ${r.id} could not analyse this ${rec.kind} record: ${errText(e)}` });
+        this.detectorFailed(r.id, rec, e);
       }
     }
+    return undefined;
+  }
+
+  private async finishAsync(rec: VigilRecord, runs: readonly Run[], from: number, pending: Promise<void>): Promise<void> {
+    try { await pending; } catch (e) { this.detectorFailed(runs[from]!.id, rec, e); }
+    for (let i = from + 1; i < runs.length; i++) {
+      try { await runs[i]!.run.onRecord(rec, this.emit); } catch (e) { this.detectorFailed(runs[i]!.id, rec, e); }
+    }
+  }
+
+  private detectorFailed(id: string, rec: VigilRecord, e: unknown): void {
+    this.sinks.problem({ level: 'error', source: rec.source, message: `detector ${id} could not analyse this ${rec.kind} record: ${errText(e)}` });
   }
 }
 

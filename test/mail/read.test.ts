@@ -7,13 +7,13 @@ import { attachmentDetector, mayHaveAttachment } from '../../src/mail/attachment
 import { mailMessage } from '../../scripts/lib/formats.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import type { MailRecord } from '../../src/model/records.ts';
-import { chunked, collect, DATA } from '../support/paths.ts';
+import { chunked, records, DATA } from '../support/paths.ts';
 
 test('mbox: SpamAssassin nice.mbox splits into its messages, bytes kept', async () => {
   const raw = readFileSync(join(DATA, 'mail/spamassassin-testdata/nice.mbox'));
   const lines = raw.toString('latin1').split('\n');
   const starts = lines.flatMap((l, i) => (l.startsWith('From ') && (i === 0 || lines[i - 1] === '') ? [i + 1] : []));
-  const msgs = await collect(readMbox({ path: 'nice.mbox', chunks: chunked(raw, 1000), problem: () => undefined }));
+  const msgs = await records(readMbox({ path: 'nice.mbox', chunks: chunked(raw, 1000), problem: () => undefined }));
   assert.equal(msgs.length, starts.length);
   assert.deepEqual(msgs.map((m) => m.source.line), starts);
   // Each message is exactly the lines between its separator and the next one.
@@ -23,14 +23,14 @@ test('mbox: SpamAssassin nice.mbox splits into its messages, bytes kept', async 
 
 test('mbox: a "From " inside a body (no blank line before it) does not split the message', async () => {
   const text = 'From a@b Thu Jan  1 00:00:00 2020\nSubject: one\n\nhello\nFrom here on, text.\n\nFrom c@d Thu Jan  1 00:00:01 2020\nSubject: two\n\nbye\n';
-  const msgs = await collect(readMbox({ path: 'm', chunks: chunked(text, 7), problem: () => undefined }));
+  const msgs = await records(readMbox({ path: 'm', chunks: chunked(text, 7), problem: () => undefined }));
   assert.equal(msgs.length, 2);
   assert.match(Buffer.from(msgs[0]!.raw).toString(), /From here on, text\./);
 });
 
 test('a single message is passed whole', async () => {
   const text = mailMessage({ from: 'a@example.org', to: 'b@example.org', subject: 's', date: 'Mon, 24 May 2021 07:00:00 +0000', messageId: '<x@example.org>', text: 'hi' });
-  const [m] = await collect(readMessage({ path: 'a.eml', chunks: chunked(text, 5), problem: () => undefined }));
+  const [m] = await records(readMessage({ path: 'a.eml', chunks: chunked(text, 5), problem: () => undefined }));
   assert.equal(Buffer.from(m!.raw).toString(), text);
 });
 

@@ -19,3 +19,10 @@ export async function* chunked(data: Uint8Array | string, size: number): AsyncGe
   const b = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
   for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
 }
+
+/** Collect a reader's batches into one array of records. */
+export async function records<T>(it: AsyncIterable<readonly T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const batch of it) out.push(...batch);
+  return out;
+}
