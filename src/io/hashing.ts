@@ -19,52 +19,63 @@ export function localHashes(): HashSession {
 }
 
 /**
- * Hash large files on a second thread. Chunks are copied and handed over; at most `maxInFlight`
- * bytes wait in the worker's queue, so memory stays flat when hashing is slower than parsing.
+ * Hash large files on a second thread. Chunks are copied into a fixed ring of slots in a shared
+ * buffer (`slots` × `slotBytes`) and the worker hashes them in place; when every slot is busy the
+ * reader waits. Memory is bounded by the ring whatever the input, and nothing is allocated per chunk.
  */
 export class HashThread {
   private worker: Worker | null = null;
   private nextId = 1;
-  private inFlight = 0;
+  private readonly shared: SharedArrayBuffer;
+  private readonly bytes: Uint8Array;
+  private readonly free: number[] = [];
   private waiters: (() => void)[] = [];
   private readonly pending = new Map<number, (d: Digests) => void>();
-  private readonly maxInFlight: number;
+  private readonly slotBytes: number;
 
-  constructor(maxInFlight = 16 * 1024 * 1024) {
-    this.maxInFlight = maxInFlight;
+  constructor(slots = 16, slotBytes = 1024 * 1024) {
+    this.slotBytes = slotBytes;
+    this.shared = new SharedArrayBuffer(slots * slotBytes);
+    this.bytes = new Uint8Array(this.shared);
+    for (let i = 0; i < slots; i++) this.free.push(i * slotBytes);
   }
 
   private get w(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(new URL('./hash-thread.ts', import.meta.url));
-    w.on('message', (m: { t: 'a'; n: number } | { t: 'd'; id: number; r: string[] }) => {
+    const w = new Worker(new URL('./hash-thread.ts', import.meta.url), { workerData: { buffer: this.shared } });
+    w.on('message', (m: { t: 'a'; at: number } | { t: 'd'; id: number; r: string[] }) => {
       if (m.t === 'a') {
-        this.inFlight -= m.n;
-        if (this.inFlight <= this.maxInFlight / 2) for (const f of this.waiters.splice(0)) f();
+        this.free.push(m.at);
+        const next = this.waiters.shift();
+        next?.();
       } else {
         const done = this.pending.get(m.id);
         this.pending.delete(m.id);
         done?.({ sha256: m.r[0]!, sha1: m.r[1]!, md5: m.r[2]! });
       }
     });
-    w.unref(); // an idle hasher never keeps the process alive
     this.worker = w;
     return w;
+  }
+
+  private async slot(): Promise<number> {
+    while (this.free.length === 0) await new Promise<void>((r) => this.waiters.push(r));
+    return this.free.pop()!;
   }
 
   session(): HashSession {
     const id = this.nextId++;
     return {
-      update: (chunk) => {
-        const copy = new Uint8Array(chunk); // our own buffer, so it can be transferred
-        this.inFlight += copy.byteLength;
-        this.w.ref();
-        this.w.postMessage({ t: 'u', id, b: copy }, [copy.buffer]);
-        if (this.inFlight > this.maxInFlight) return new Promise<void>((r) => this.waiters.push(r));
+      update: async (chunk) => {
+        for (let off = 0; off < chunk.byteLength; off += this.slotBytes) {
+          const part = chunk.subarray(off, Math.min(chunk.byteLength, off + this.slotBytes));
+          const at = this.free.length ? this.free.pop()! : await this.slot();
+          this.bytes.set(part, at);
+          this.w.postMessage({ t: 'u', id, at, len: part.byteLength });
+        }
       },
       digest: () => new Promise<Digests>((resolve) => {
-        this.pending.set(id, (d) => { if (this.pending.size === 0) this.worker?.unref(); resolve(d); });
-        this.w.ref();
+        this.pending.set(id, resolve);
         this.w.postMessage({ t: 'd', id });
       }),
     };

@@ -1,4 +1,4 @@
-import { createReadStream, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -73,13 +73,14 @@ export class Scanner {
   async scan(roots: readonly string[]): Promise<ScanStats> {
     for (const root of roots) {
       const prefix = roots.length > 1 ? basename(root.replace(/[\\/]+$/, '')) || root : '';
+      // A root the user named is followed even when it is a link; links found inside are not.
       let st;
-      try { st = lstatSync(root); } catch (e) {
+      try { st = statSync(root); } catch (e) {
         this.sinks.problem({ level: 'error', source: { path: root }, message: errText(e) });
         continue;
       }
       if (st.isDirectory()) await this.walkDir(root, prefix);
-      else await this.walkPath(root, prefix || basename(root));
+      else await this.walkPath(root, prefix || basename(root), true);
     }
     await this.hasher.close();
     for (const r of this.all) {
@@ -100,11 +101,11 @@ export class Scanner {
     for (const n of names) await this.walkPath(join(abs, n), display ? posix.join(display, n) : n);
   }
 
-  private async walkPath(abs: string, display: string): Promise<void> {
+  private async walkPath(abs: string, display: string, follow = false): Promise<void> {
     // Synchronous metadata and small reads: a collection is mostly small files, and a thread-pool
     // round trip per call costs more than the call (measured: 3x on 4,000 Sigma rules).
     let st;
-    try { st = lstatSync(abs); } catch (e) {
+    try { st = follow ? statSync(abs) : lstatSync(abs); } catch (e) {
       this.sinks.problem({ level: 'error', source: { path: display }, message: errText(e) });
       return;
     }

@@ -1,0 +1,8 @@
+/** `npm run bench`: every benchmark in this folder, one after the other. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+for (const b of ['walk.ts']) {
+  const r = spawnSync(process.execPath, [join(import.meta.dirname, b), ...process.argv.slice(2)], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
