@@ -1,5 +1,4 @@
-import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { formatBytes } from '../report/report.ts';
 
 /**
@@ -23,10 +22,13 @@ export class Progress {
     this.enabled = enabled && stream.isTTY === true;
   }
 
-  /** Count what the roots hold, beside the scan, so the ETA appears once the count is in. */
+  /** Count what the roots hold on another thread, so the ETA appears once the count is in. */
   countInBackground(roots: readonly string[]): void {
     if (!this.enabled) return;
-    void countTree(roots).then((t) => { this.totalBytes = t.bytes; this.totalFiles = t.files; }, () => undefined);
+    const w = new Worker(new URL('./count-thread.ts', import.meta.url), { workerData: [...roots] });
+    w.unref(); // never keeps a finished scan waiting
+    w.on('message', (t: { files: number; bytes: number }) => { this.totalBytes = t.bytes; this.totalFiles = t.files; });
+    w.on('error', () => undefined);
   }
 
   addBytes(n: number): void { this.bytes += n; this.tick(); }
@@ -40,7 +42,7 @@ export class Progress {
     this.last = now;
     const secs = (now - this.start) / 1000;
     const rate = this.bytes / Math.max(secs, 0.001);
-    let line = `${this.files}${this.totalFiles !== null ? `/${this.totalFiles}` : ''} files · ${formatBytes(this.bytes)}`;
+    let line = `${this.files}${this.totalFiles !== null && this.totalFiles >= this.files ? `/${this.totalFiles}` : ''} files · ${formatBytes(this.bytes)}`;
     if (this.totalBytes !== null) {
       const pct = this.totalBytes ? Math.min(100, (this.bytes / this.totalBytes) * 100) : 100;
       const eta = rate > 0 ? Math.max(0, (this.totalBytes - this.bytes) / rate) : 0;
@@ -50,7 +52,7 @@ export class Progress {
     }
     line += ` · ${this.findings} findings`;
     const width = this.stream.columns || 100;
-    const room = width - line.length - 3;
+    const room = width - line.length - 4;
     if (room > 10) line += ` · ${this.current.length > room ? `…${this.current.slice(-(room - 1))}` : this.current}`;
     this.stream.write(`\r\x1b[2K${line.slice(0, width - 1)}`);
   }
@@ -65,21 +67,4 @@ function clock(s: number): string {
   const h = Math.floor(m / 60);
   const ss = String(Math.floor(s % 60)).padStart(2, '0');
   return h ? `${h}:${String(m % 60).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
-
-/** Files and bytes under the roots (regular files only, links not followed). */
-export async function countTree(roots: readonly string[]): Promise<{ files: number; bytes: number }> {
-  let files = 0;
-  let bytes = 0;
-  const visit = async (p: string): Promise<void> => {
-    let st;
-    try { st = await lstat(p); } catch { return; }
-    if (st.isDirectory()) {
-      let names: string[];
-      try { names = await readdir(p); } catch { return; }
-      for (const n of names) await visit(join(p, n));
-    } else if (st.isFile()) { files++; bytes += st.size; }
-  };
-  for (const r of roots) await visit(r);
-  return { files, bytes };
 }

@@ -22,7 +22,7 @@ export interface ScanSinks {
   finding(f: Finding): void;
   problem(p: Problem): void;
   skipped(s: Skipped): void;
-  /** A file (or archive member) was fully processed. `diskBytes` counts only bytes read from disk. */
+  /** A file on disk was fully processed (archive members are not counted). */
   fileDone?(path: string): void;
   /** Bytes read from disk, as they are read (for progress). */
   bytes?(n: number): void;
@@ -160,7 +160,7 @@ export class Scanner {
     const d = await src.digests();
     const rec: FileRecord = { kind: 'file', source: { path: display }, name, size: src.bytes, ...d, fileKind: kind, head: head.subarray(0, HEAD_BYTES) };
     await this.dispatch(rec);
-    this.sinks.fileDone?.(display);
+    if (diskPath) this.sinks.fileDone?.(display); // progress counts files on disk, not archive members
   }
 
   private async scanZip(src: ChunkSource, display: string, depth: number, diskPath?: string): Promise<void> {
