@@ -77,12 +77,12 @@ put('exchange/collected/W3SVC1-u_ex210303.zip', makeZip([{ name: 'W3SVC1/u_ex210
 // --- DNS: the Orion server's resolver log, with SUNBURST beacons (published Netresec vectors).
 const dns = [
   { time: '2020-06-16T00:01:12Z', client: '10.20.0.31', name: 'crl.microsoft.com' },
-  { time: '2020-06-16T00:03:40Z', client: '10.20.0.31', name: 'r1qshoj05ji05ac6eoip02jovt6i2v0c.appsync-api.us-east-1.avsvmcloud.com' },
+  { time: '2020-06-16T00:03:40Z', client: '10.20.0.31', name: 'r1qshoj05ji05ac6eoip02jovt6i2v0c.appsync-api.us-west-2.avsvmcloud.com' },
   { time: '2020-06-16T00:05:02Z', client: '10.20.1.15', name: 'outlook.office365.com' },
-  { time: '2020-06-16T00:17:55Z', client: '10.20.0.31', name: 'olc62cocacn7u2q22v02eu.appsync-api.us-east-1.avsvmcloud.com' },
-  { time: '2020-06-16T02:41:09Z', client: '10.20.0.31', name: 'lt5ai41qh5d53qoti3mkmc0.appsync-api.us-east-1.avsvmcloud.com' },
+  { time: '2020-06-16T00:17:55Z', client: '10.20.0.31', name: 'olc62cocacn7u2q22v02eu.appsync-api.us-west-2.avsvmcloud.com' },
+  { time: '2020-06-16T02:41:09Z', client: '10.20.0.31', name: 'lt5ai41qh5d53qoti3mkmc0.appsync-api.us-west-2.avsvmcloud.com' },
   { time: '2020-06-16T03:00:00Z', client: '10.20.0.31', name: 'api.solarwinds.com' },
-  { time: '2020-06-17T00:10:31Z', client: '10.20.0.31', name: 'q94idf4sjbem0rait7gv.appsync-api.us-east-1.avsvmcloud.com' },
+  { time: '2020-06-17T00:10:31Z', client: '10.20.0.31', name: 'q94idf4sjbem0rait7gv.appsync-api.us-west-2.avsvmcloud.com' },
 ];
 put('dns/named-queries.log', bindQueryLog(dns));
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { triageCommand } from './triage.ts';
 import { detectorsCommand } from './detectors.ts';
+import { dnsCommand } from './dns.ts';
 import { EXIT_USAGE_OR_INPUT, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
 
@@ -13,8 +14,10 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(`vigil: ${s.replace(/^error: /, '')}`) });
   triageCommand(program);
+  dnsCommand(program);
   detectorsCommand(program);
-  for (const c of program.commands) c.exitOverride();
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const c of all(program)) c.exitOverride();
   return program;
 }
 

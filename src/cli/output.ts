@@ -39,10 +39,12 @@ export class Output {
   private readonly file: WriteStream | null;
   readonly format: Format;
   private readonly stdout: NodeJS.WriteStream;
+  private readonly text: (report: Report, color: boolean) => string;
 
-  constructor(format: Format, out: string | undefined, stdout: NodeJS.WriteStream = process.stdout) {
+  constructor(format: Format, out: string | undefined, stdout: NodeJS.WriteStream = process.stdout, text?: (report: Report, color: boolean) => string) {
     this.format = format;
     this.stdout = stdout;
+    this.text = text ?? ((r, color) => renderText(r, { color }));
     let fd: number | null = null;
     if (out) {
       try { fd = openSync(out, 'w'); } catch (e) { throw new UsageError(`cannot write --out ${out}: ${(e as Error).message}`); }
@@ -57,7 +59,7 @@ export class Output {
   }
 
   async finish(report: Report): Promise<void> {
-    if (this.format === 'text') this.write(renderText(report, { color: useColor(this.stdout, this.file !== null) }));
+    if (this.format === 'text') this.write(this.text(report, useColor(this.stdout, this.file !== null)));
     else if (this.format === 'sarif') this.write(renderSarif(report));
     else if (this.format === 'html') this.write(renderHtml(report));
     if (this.file) {

@@ -4,6 +4,9 @@ import type { Command } from 'commander';
 import { compareFindings, type Finding } from '../model/finding.ts';
 import { atLeast, isSeverity, SEVERITIES, type Severity } from '../model/severity.ts';
 import type { Problem, Skipped } from '../model/problem.ts';
+import type { AnyDetector } from '../model/detector.ts';
+import type { FileKind } from '../model/records.ts';
+import type { Reader } from '../io/reader.ts';
 import { Scanner } from '../triage/scan.ts';
 import { DETECTORS, READERS } from '../triage/registry.ts';
 import { DEFAULT_LIMITS } from '../triage/limits.ts';
@@ -57,13 +60,26 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on;
 }
 
 export async function runTriage(paths: string[], opts: CommonOptions): Promise<number> {
+  return runScan(paths, opts, { command: 'triage', detectors: DETECTORS, readers: READERS });
+}
+
+export interface ScanCommand {
+  readonly command: string;
+  readonly detectors: readonly AnyDetector[];
+  readonly readers: Partial<Record<FileKind, Reader>>;
+  /** A text report of the command's own, instead of the generic one. */
+  readonly text?: (report: Report, color: boolean) => string;
+}
+
+/** Scan paths with the given readers and detectors, report, and return the exit code. */
+export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCommand): Promise<number> {
   if (!isSeverity(opts.failOn)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')} (got "${opts.failOn}")`);
   const failOn: Severity = opts.failOn;
   const format = chooseFormat(opts.format, opts.out);
   for (const p of paths) {
     try { await stat(p); } catch { throw new UsageError(`no such file or folder: ${p}`); }
   }
-  const output = new Output(format, opts.out);
+  const output = new Output(format, opts.out, process.stdout, cmd.text);
   const progress = new Progress(process.stderr, !opts.quiet && opts.progress);
   progress.countInBackground(paths);
 
@@ -71,7 +87,7 @@ export async function runTriage(paths: string[], opts: CommonOptions): Promise<n
   const problems: Problem[] = [];
   const skipped: Skipped[] = [];
   const startedAt = new Date().toISOString();
-  const scanner = new Scanner({ detectors: DETECTORS, readers: READERS, limits: DEFAULT_LIMITS }, {
+  const scanner = new Scanner({ detectors: cmd.detectors, readers: cmd.readers, limits: DEFAULT_LIMITS }, {
     finding(f) { findings.push(f); output.finding(f); progress.finding(); },
     problem(p) {
       problems.push(p);
@@ -91,7 +107,7 @@ export async function runTriage(paths: string[], opts: CommonOptions): Promise<n
   const base = paths.length === 1 ? await baseDir(paths[0]!) : undefined;
   const report: Report = {
     tool: { name: 'vigil', version: VERSION },
-    command: 'triage',
+    command: cmd.command,
     roots: paths,
     ...(base !== undefined ? { base } : {}),
     startedAt,
@@ -99,7 +115,7 @@ export async function runTriage(paths: string[], opts: CommonOptions): Promise<n
     findings,
     problems,
     skipped,
-    rules: DETECTORS.flatMap((d) => d.rules),
+    rules: cmd.detectors.flatMap((d) => d.rules),
     stats,
   };
   await output.finish(report);

@@ -1,4 +1,6 @@
 import { lineBatches } from '../io/lines.ts';
+import { splitCsvLine } from '../io/csvline.ts';
+import { jsonRecords } from '../io/json-objects.ts';
 import { longLineWarning, type ReadContext } from '../io/reader.ts';
 import type { DnsQuery } from '../model/records.ts';
 
@@ -119,10 +121,104 @@ export async function* readNameList(ctx: ReadContext): AsyncGenerator<DnsQuery[]
   }
 }
 
-interface QueryExtra { time?: string | undefined; qtype?: string | undefined; client?: string | undefined; answers?: readonly string[] | undefined }
+// dnsmasq (log-queries): `Jun 16 00:03:40 dnsmasq[812]: query[A] name from 10.0.0.5`, then
+// `reply name is 1.2.3.4` / `cached name is <CNAME>` lines carrying the answers.
+const DNSMASQ = /dnsmasq(?:\[\d+\])?: (?:\d+ [0-9a-f.:]+\/\d+ )?(query\[(\w+)\]|reply|cached|forwarded) (\S+) (?:from|is|to) (\S+)/;
+const SYSLOG_ISO = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)/;
+
+export async function* readDnsmasq(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
+  for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+    const out: DnsQuery[] = [];
+    for (let i = 0; i < batch.lines.length; i++) {
+      const line = batch.lines[i]!;
+      const m = DNSMASQ.exec(line);
+      if (!m || m[1] === 'forwarded') continue;
+      // Classic syslog stamps have no year, so only ISO stamps (RFC 5424, rsyslog) give a time.
+      const iso = SYSLOG_ISO.exec(line);
+      const time = iso ? isoOrUndefined(iso[1]!) : undefined;
+      if (m[2]) out.push(query(ctx.path, batch.firstLine + i, m[3]!, { time, qtype: m[2], client: m[4] }));
+      else if (m[4] !== '<CNAME>' && !m[4]!.startsWith('NXDOMAIN') && !m[4]!.startsWith('NODATA')) {
+        out.push(query(ctx.path, batch.firstLine + i, m[3]!, { time, answers: [m[4]!], response: true }));
+      }
+    }
+    if (out.length) yield out;
+  }
+}
+
+/** Column names that CSV exports use for the question, in the order we look for them. */
+export const CSV_NAME_COLUMNS = ['qname', 'query', 'query_name', 'queryname', 'question', 'dns.question.name', 'fqdn', 'rrname', 'domain', 'name'];
+const CSV_TIME = ['timestamp', 'time', 'ts', 'date', 'datetime', '@timestamp', 'first_seen', 'firstseen', 'event_time'];
+const CSV_CLIENT = ['client', 'client_ip', 'clientip', 'src', 'src_ip', 'source', 'source_ip', 'id.orig_h'];
+const CSV_TYPE = ['qtype', 'type', 'query_type', 'qtype_name', 'rrtype', 'record_type'];
+const CSV_ANSWER = ['answer', 'answers', 'response', 'rdata', 'value', 'data', 'result', 'target', 'ip'];
+
+/** A CSV export with a header row naming a question column (SIEM and resolver exports). */
+export async function* readDnsCsv(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
+  let cols: { name: number; time: number; client: number; type: number; answer: number } | null = null;
+  for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+    const out: DnsQuery[] = [];
+    for (let i = 0; i < batch.lines.length; i++) {
+      const line = batch.lines[i]!;
+      if (line.trim() === '') continue;
+      const v = splitCsvLine(line);
+      if (!cols) {
+        const head = v.map((h) => h.trim().toLowerCase().replace(/^\uFEFF/, ''));
+        const find = (names: readonly string[]) => { for (const n of names) { const k = head.indexOf(n); if (k >= 0) return k; } return -1; };
+        cols = { name: find(CSV_NAME_COLUMNS), time: find(CSV_TIME), client: find(CSV_CLIENT), type: find(CSV_TYPE), answer: find(CSV_ANSWER) };
+        if (cols.name < 0) {
+          ctx.problem({ level: 'error', source: { path: ctx.path, line: batch.firstLine + i }, message: `no question column in the header (one of ${CSV_NAME_COLUMNS.join(', ')})` });
+          return;
+        }
+        continue;
+      }
+      const name = v[cols.name]?.trim();
+      if (!name) continue;
+      const get = (k: number) => (k >= 0 ? v[k]?.trim() || undefined : undefined);
+      const t = get(cols.time);
+      const ans = get(cols.answer);
+      out.push(query(ctx.path, batch.firstLine + i, name, { time: t ? zeekTime(t) : undefined, client: get(cols.client), qtype: get(cols.type), answers: ans ? ans.split(/[;,| ]+/).filter(Boolean).map((a) => a.replace(/\[\.\]/g, '.')) : undefined }));
+    }
+    if (out.length) yield out;
+  }
+}
+
+/**
+ * Passive-DNS JSON: records with a name (`qname`/`rrname`/`query`) and an answer, as in the
+ * Bambenek SUNBURST dump (`"results": [ {qname, type, value | value_ip, date, last_seen} ]`),
+ * Farsight-style `rrname`/`rdata`, or NDJSON of either.
+ */
+export async function* readPassiveDnsJson(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
+  const onError = (line: number, message: string) => ctx.problem({ level: 'error', source: { path: ctx.path, line }, message });
+  for await (const batch of jsonRecords(ctx.chunks, { onError })) {
+    const out: DnsQuery[] = [];
+    for (const { value: r, line } of batch) {
+      const name = str(r['qname']) ?? str(r['rrname']) ?? str(r['query']) ?? str(r['name']);
+      if (!name) continue;
+      const answers: string[] = [];
+      // Only address and alias records answer the question; NS/MX/SOA rows describe the zone.
+      const rtype = (str(r['rrtype']) ?? str(r['type']) ?? '').toLowerCase();
+      const answering = rtype === '' || ['ip', 'a', 'aaaa', 'cname', '1', '28', '5'].includes(rtype);
+      for (const k of answering ? ['value_ip', 'value', 'rdata', 'answer', 'answers'] : []) {
+        const a = r[k];
+        if (typeof a === 'string') answers.push(a);
+        else if (Array.isArray(a)) for (const x of a) if (typeof x === 'string') answers.push(x);
+      }
+      const t = r['date'] ?? r['time_first'] ?? r['first_seen'] ?? r['timestamp'] ?? r['ts'];
+      out.push(query(ctx.path, line, name, { time: typeof t === 'number' ? zeekTime(t > 1e11 ? t / 1000 : t) : zeekTime(t), qtype: str(r['rrtype']) ?? str(r['qtype_name']) ?? str(r['type']), answers }));
+    }
+    if (out.length) yield out;
+  }
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+interface QueryExtra { time?: string | undefined; qtype?: string | undefined; client?: string | undefined; answers?: readonly string[] | undefined; response?: boolean }
 
 function query(path: string, line: number, name: string, x: QueryExtra): DnsQuery {
-  const qname = name.toLowerCase().replace(/\.$/, '');
+  // Indicator lists defang names (`evil[.]com`); no resolver logs brackets, so refanging is safe.
+  const qname = name.toLowerCase().replace(/\[\.\]|\(\.\)/g, '.').replace(/\.$/, '');
   return {
     kind: 'dns.query',
     source: { path, line },
@@ -131,6 +227,7 @@ function query(path: string, line: number, name: string, x: QueryExtra): DnsQuer
     ...(x.qtype ? { qtype: x.qtype } : {}),
     ...(x.client ? { client: x.client } : {}),
     ...(x.answers && x.answers.length ? { answers: x.answers } : {}),
+    ...(x.response ? { response: true } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { defineDetector } from '../model/detector.ts';
 import { makeFinding } from '../model/finding.ts';
 import { builtinIntel, matchDomain, type Indicator } from './packs.ts';
+import { isSunburstName } from '../dns/sunburst/decode.ts';
 
 /** Evidence in the shape the intel contract fixes: indicator, feed, type, value, matched. */
 function intelEvidence(ind: Indicator, value: string, extra: Record<string, string | number> = {}) {
@@ -50,6 +51,9 @@ export const dnsDomainDetector = defineDetector({
     const intel = builtinIntel();
     return {
       onRecord(rec, emit) {
+        // SUNBURST's DGA names are decoded (and reported in more depth) by the sunburst detector;
+        // answer lines repeat a question already seen.
+        if (rec.response || isSunburstName(rec.qname)) return;
         const m = matchDomain(intel, rec.qname);
         if (!m) return;
         const c = CAMPAIGN[m.indicator.pack];

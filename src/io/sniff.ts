@@ -17,6 +17,9 @@ const HEADER_LINE = /^[!-9;-~]+[ \t]*:/;
 const MAIL_FIELDS = /^(from|to|cc|subject|date|received|message-id|mime-version|return-path|delivered-to|reply-to|content-type|x-mailer|dkim-signature|authentication-results|x-original-to|sender)$/i;
 const BIND_QUERY = /client (?:@0x[0-9a-f]+ )?[0-9a-f.:%]+#\d+(?: \([^)]*\))?: (?:view \S+: )?query: \S+ IN \S+/i;
 const WINDOWS_DNS = /\b(?:UDP|TCP) (?:Rcv|Snd) [0-9a-f.:]+\s+[0-9a-f]{4} [ R] Q \[/i;
+const DNSMASQ_LINE = /dnsmasq(?:\[\d+\])?: (?:\d+ [0-9a-f.:]+\/\d+ )?query\[\w+\] \S+ from /;
+// Only unambiguous question columns: a CSV with a generic "name" column is not a DNS log.
+const DNS_CSV_COLUMNS = new Set(['qname', 'query', 'query_name', 'queryname', 'dns.question.name', 'fqdn', 'rrname']);
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{1,63}\.?$/i;
 const SERVER_PAGE = /<%@\s*(?:page|webhandler|control|master|application)\b|runat\s*=\s*["']?server|<%@?\s*language\s*=|<\?php\b|<jsp:/i;
 
@@ -87,6 +90,16 @@ function sniffDns(lines: readonly string[]): Sniffed | null {
   if (body.slice(0, 50).some((l) => BIND_QUERY.test(l))) return { kind: 'dns.bind', reason: 'BIND query log lines (client … query: … IN …)' };
   if (body.slice(0, 5).some((l) => /DNS Server log file creation/i.test(l)) || body.slice(0, 200).some((l) => WINDOWS_DNS.test(l))) {
     return { kind: 'dns.windows', reason: 'Windows DNS Server debug log (PACKET … UDP Rcv … Q [ … ])' };
+  }
+  if (body.slice(0, 50).some((l) => DNSMASQ_LINE.test(l))) return { kind: 'dns.dnsmasq', reason: 'dnsmasq query log (dnsmasq[pid]: query[A] … from …)' };
+  const first = body[0]?.replace(/^\uFEFF/, '') ?? '';
+  if (/,/.test(first) && !first.startsWith('#') && !first.startsWith('{')) {
+    const head = first.split(',').map((h) => h.trim().replace(/^"|"$/g, '').toLowerCase());
+    if (head.some((h) => DNS_CSV_COLUMNS.has(h))) return { kind: 'dns.csv', reason: `CSV with a DNS question column (${head.find((h) => DNS_CSV_COLUMNS.has(h))})` };
+  }
+  const start = body.slice(0, 3).join(' ').trimStart();
+  if ((start.startsWith('"results"') || start.startsWith('{') || start.startsWith('[')) && /"(?:qname|rrname)"\s*:/.test(lines.join('\n'))) {
+    return { kind: 'dns.pdns', reason: 'passive-DNS JSON (qname/rrname records)' };
   }
   const zeekJson = body.slice(0, 20).filter((l) => l.startsWith('{') && /"query"\s*:/.test(l) && /"(?:qtype_name|qtype|uid)"\s*:/.test(l));
   if (zeekJson.length > 0 && zeekJson.length === Math.min(body.length, 20)) return { kind: 'dns.zeek', reason: 'Zeek dns.log in JSON (query, qtype_name)' };

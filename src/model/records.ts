@@ -59,6 +59,8 @@ export interface DnsQuery {
   readonly client?: string;
   /** Answers when the log has them (CNAMEs and addresses), as logged. */
   readonly answers?: readonly string[];
+  /** True when the line reports the answer to an earlier question rather than a new question. */
+  readonly response?: boolean;
 }
 
 export type VigilRecord =
@@ -85,6 +87,9 @@ export type FileKind =
   | 'dns.windows'
   | 'dns.zeek'
   | 'dns.list'
+  | 'dns.dnsmasq'
+  | 'dns.csv'
+  | 'dns.pdns'
   | 'web.page'
   | 'archive.zip'
   | 'archive.gzip'

@@ -2,12 +2,13 @@ import type { AnyDetector } from '../model/detector.ts';
 import type { FileKind } from '../model/records.ts';
 import type { Reader } from '../io/reader.ts';
 import { readExchangeCsv, readW3c } from '../exchange/logs.ts';
-import { readBind, readNameList, readWindowsDns, readZeek } from '../dns/logs.ts';
+import { readBind, readDnsCsv, readDnsmasq, readNameList, readPassiveDnsJson, readWindowsDns, readZeek } from '../dns/logs.ts';
 import { readMbox, readMessage } from '../mail/read.ts';
 import { fileHashDetector, dnsDomainDetector } from '../intel/detectors.ts';
 import { proxyLogonSsrfDetector } from '../exchange/proxylogon-ssrf.ts';
 import { attachmentDetector } from '../mail/attachments.ts';
 import { chopperDetector } from '../exchange/webshell-content.ts';
+import { sunburstDetector } from '../dns/sunburst/detector.ts';
 
 /**
  * What Vigil knows how to read and what it looks for. New capabilities register here: a reader
@@ -22,6 +23,9 @@ export const READERS: Partial<Record<FileKind, Reader>> = {
   'dns.windows': readWindowsDns,
   'dns.zeek': readZeek,
   'dns.list': readNameList,
+  'dns.dnsmasq': readDnsmasq,
+  'dns.csv': readDnsCsv,
+  'dns.pdns': readPassiveDnsJson,
   'mail.message': readMessage,
   'mail.mbox': readMbox,
 };
@@ -32,4 +36,5 @@ export const DETECTORS: readonly AnyDetector[] = [
   proxyLogonSsrfDetector,
   attachmentDetector,
   chopperDetector,
+  sunburstDetector,
 ];

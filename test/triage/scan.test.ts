@@ -51,10 +51,11 @@ test('triage of the example incident finds the whole story, and nothing else', a
     'critical exchange.webshell.chopper exchange/inetpub/wwwroot/aspnet_client/system_web/ecu.aspx',
     `high exchange.proxylogon.ssrf ${proxy}/Ecp/HttpProxy_2021030306-1.LOG:11`,
     `high exchange.proxylogon.ssrf ${proxy}/Ecp/HttpProxy_2021030306-1.LOG:9`,
-    'high intel.match dns/named-queries.log:2',
-    'high intel.match dns/named-queries.log:4',
-    'high intel.match dns/named-queries.log:5',
-    'high intel.match dns/named-queries.log:7',
+    'high sunburst.query dns/named-queries.log:2',
+    'high sunburst.query dns/named-queries.log:4',
+    'high sunburst.query dns/named-queries.log:5',
+    'high sunburst.query dns/named-queries.log:7',
+    'high sunburst.victim dns/named-queries.log:2',
     'high mail.attachment.disk-image mail/2021-05-25-special-alert.eml:1',
     `low exchange.proxylogon.ssrf ${proxy}/Owa/HttpProxy_2021030215-1.LOG:6`,
     `medium exchange.proxylogon.ssrf ${proxy}/Ecp/HttpProxy_2021030306-1.LOG:8`,
@@ -62,13 +63,16 @@ test('triage of the example incident finds the whole story, and nothing else', a
   ].sort());
   assert.equal(stats.archives, 1);
   assert.equal(stats.files, 11); // 10 files on disk + 1 zip member
+  const victim = findings.find((f) => f.rule === 'sunburst.victim')!;
+  assert.equal(victim.evidence['domain'], 'city.kingston.on.ca');
+  assert.equal(victim.evidence['status'], 'complete');
   const shell = findings.find((f) => f.rule === 'exchange.webshell.chopper')!;
   assert.equal(shell.evidence['parameter'], 'ecu_k7');
 });
 
 test('hostile and broken inputs: each is named, the run goes on, nothing found is lost', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-hostile-'));
-  const beaconLog = bindQueryLog(Array.from({ length: 3000 }, (_, i) => ({ time: '2020-06-16T00:03:40Z', client: '10.0.0.1', name: i === 5 ? 'lt5ai41qh5d53qoti3mkmc0.appsync-api.us-east-1.avsvmcloud.com' : `host${i}.example.net` })));
+  const beaconLog = bindQueryLog(Array.from({ length: 3000 }, (_, i) => ({ time: '2020-06-16T00:03:40Z', client: '10.0.0.1', name: i === 5 ? 'lt5ai41qh5d53qoti3mkmc0.appsync-api.us-west-2.avsvmcloud.com' : `host${i}.example.net` })));
   const gz = gzipSync(beaconLog);
   writeFileSync(join(dir, 'a-truncated.log.gz'), gz.subarray(0, Math.floor(gz.length * 0.6)));
   const zip = makeZip([{ name: 'x.log', data: beaconLog }]);
@@ -84,9 +88,10 @@ test('hostile and broken inputs: each is named, the run goes on, nothing found i
   const { findings, problems, skipped } = await scan([dir], { limits: { maxCompressionRatio: 100 } });
   assert.deepEqual(findings.map(brief).sort(), [
     'high exchange.proxylogon.ssrf g-proxy.LOG:6',
-    'high intel.match a-truncated.log.gz!/a-truncated.log:6', // found before the cut, kept
+    'high sunburst.query a-truncated.log.gz!/a-truncated.log:6', // found before the cut, kept
+    'high sunburst.victim a-truncated.log.gz!/a-truncated.log:6',
     'high mail.attachment.disk-image c-nested.zip!/outer/inner.zip!/m.eml:1',
-  ]);
+  ].sort());
   const byPath = (p: string) => problems.filter((x) => x.source.path === p).map((x) => `${x.level}: ${x.message}`);
   assert.match(byPath('a-truncated.log.gz!/a-truncated.log').join(), /^error: after line \d+: unexpected end of file.*not analysed/);
   assert.match(byPath('b-broken.zip').join(), /^error: .*central directory/i);
