@@ -8,6 +8,7 @@
  * in bench/out/mixed-<GB>g).
  */
 import { spawnSync } from 'node:child_process';
+import { hasCommand, mb, measure } from './lib.ts';
 import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,19 +29,6 @@ function size(p: string): number {
   return readdirSync(p).reduce((s, n) => s + size(join(p, n)), 0);
 }
 const bytes = size(dir);
-const hasGnuTime = existsSync('/usr/bin/time');
-
-/** Run a command, returning wall seconds and peak RSS (KB, via GNU time when present). */
-function measure(cmd: string, args: string[]): { secs: number; rssKb: number | null; status: number | null } {
-  const t = performance.now();
-  const r = hasGnuTime
-    ? spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 })
-    : spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
-  const secs = (performance.now() - t) / 1000;
-  const rss = hasGnuTime ? Number(r.stderr.trim().split('\n').pop()) : NaN;
-  return { secs, rssKb: Number.isFinite(rss) ? rss : null, status: r.status };
-}
-
 const bare = `
 const fs=require('fs'),path=require('path');const needle=Buffer.from('ServerInfo~');let hits=0;
 function walk(p,root){const st=root?fs.statSync(p):fs.lstatSync(p);if(st.isDirectory()){for(const n of fs.readdirSync(p))walk(path.join(p,n));return}
@@ -55,14 +43,14 @@ const vigil = measure(process.execPath, [join(ROOT, 'bin/vigil.js'), 'triage', d
 if (vigil.status !== 1) throw new Error(`vigil exited ${vigil.status}; expected 1 (the folder holds attack rows)`);
 rows.push({ name: 'vigil triage (all detectors, 3 hashes per file)', ...vigil });
 rows.push({ name: 'bare Node pass (read + indexOf)', ...measure(process.execPath, ['-e', bare, dir]) });
-const rg = spawnSync('rg', ['--version']).status === 0;
+const rg = hasCommand('rg');
 if (rg) rows.push({ name: 'ripgrep -uuu -z -c ServerInfo~', ...measure('rg', ['-uuu', '-z', '-c', 'ServerInfo~', dir]) });
 
 const mbps = (s: number) => bytes / 1e6 / s;
 const base = rows[0]!;
 const lines = [`walk benchmark: ${(bytes / 1e9).toFixed(2)} GB in ${dir} (${new Date().toISOString()})`];
 for (const r of rows) {
-  lines.push(`${r.name.padEnd(50)} ${r.secs.toFixed(2).padStart(7)} s ${mbps(r.secs).toFixed(0).padStart(6)} MB/s  peak RSS ${r.rssKb ? `${(r.rssKb / 1024).toFixed(0)} MB` : 'n/a'}  vigil/this: ${(mbps(base.secs) / mbps(r.secs)).toFixed(2)}`);
+  lines.push(`${r.name.padEnd(50)} ${r.secs.toFixed(2).padStart(7)} s ${mbps(r.secs).toFixed(0).padStart(6)} MB/s  peak RSS ${mb(r.rssKb)}  vigil/this: ${(mbps(base.secs) / mbps(r.secs)).toFixed(2)}`);
 }
 if (!rg) lines.push('(ripgrep not installed: apt-get install ripgrep to compare)');
 console.log(lines.join('\n'));

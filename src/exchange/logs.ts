@@ -105,6 +105,7 @@ async function* readHeaderLog<K extends LogKind>(ctx: ReadContext, kind: K, head
         if (line.startsWith('#Fields:')) current = header(line.slice(8).trim());
         continue;
       }
+      if (ctx.keep && !ctx.keep(line)) continue;
       if (!current) {
         if (!reported) ctx.problem({ level: 'error', source: { path: ctx.path, line: firstLine + i }, message: 'data before any #Fields header; lines skipped until one appears' });
         reported = true;

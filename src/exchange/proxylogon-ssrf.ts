@@ -43,6 +43,7 @@ export const proxyLogonSsrfDetector = defineDetector({
   description: 'CVE-2021-26855 SSRF in Exchange HttpProxy logs (AnchorMailbox ServerInfo~ and BackEndCookie Server~), graded probe / attempt / exploitation / exploited',
   kinds: ['exchange.httpproxy'],
   rules: [{ id: 'exchange.proxylogon.ssrf', title: 'CVE-2021-26855 SSRF (ProxyLogon)' }],
+  lineFilter: PREFILTER,
   create() {
     return {
       onRecord(rec, emit) {

@@ -6,6 +6,11 @@ export interface ReadContext {
   readonly path: string;
   readonly chunks: AsyncIterable<Uint8Array>;
   readonly problem: (p: Problem) => void;
+  /**
+   * When set, a line for which it returns false can be dropped before it is parsed: no detector
+   * that runs could find anything in it (see `DetectorInfo.lineFilter`).
+   */
+  readonly keep?: ((line: string) => boolean) | undefined;
 }
 
 /**

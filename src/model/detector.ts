@@ -18,6 +18,12 @@ export interface DetectorInfo<K extends RecordKind = RecordKind> {
   readonly kinds: readonly K[];
   /** Rule ids this detector can emit, with their titles (for SARIF `rules` and `--help`). */
   readonly rules: readonly RuleInfo[];
+  /**
+   * For line-based records: the detector can only find something in a line this matches. When
+   * every detector of a record kind has one, readers skip the other lines before parsing them:
+   * the pre-filter Test-ProxyLogon does with Select-String, for every log.
+   */
+  readonly lineFilter?: RegExp;
 }
 
 export interface RuleInfo {

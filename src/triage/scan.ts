@@ -43,7 +43,15 @@ export interface ScanStats {
   readonly kinds: Partial<Record<FileKind, number>>;
 }
 
-type Run = { id: string; run: ReturnType<AnyDetector['create']> };
+type Run = { id: string; run: ReturnType<AnyDetector['create']>; lineFilter: RegExp | undefined };
+
+/** The record kind a file kind's reader yields. */
+function recordKindOf(kind: FileKind): RecordKind | null {
+  if (kind.startsWith('dns.')) return 'dns.query';
+  if (kind === 'mail.message' || kind === 'mail.mbox') return 'mail';
+  if (kind === 'exchange.httpproxy' || kind === 'exchange.ecp' || kind === 'exchange.oab' || kind === 'iis.w3c') return kind;
+  return null;
+}
 
 export class Scanner {
   readonly stats: ScanStats = { files: 0, archives: 0, bytes: 0, records: 0, kinds: {} };
@@ -59,7 +67,7 @@ export class Scanner {
     this.sinks = sinks;
     this.emit = (f) => sinks.finding(f);
     for (const d of config.detectors) {
-      const r: Run = { id: d.id, run: d.create() };
+      const r: Run = { id: d.id, run: d.create(), lineFilter: d.lineFilter };
       this.all.push(r);
       for (const k of d.kinds) {
         const list = this.runs.get(k) ?? [];
@@ -123,7 +131,9 @@ export class Scanner {
   /** Sniff, read and hash one byte stream (a file, an archive member, a decompressed stream). */
   private async scanStream(stream: AsyncIterable<Uint8Array> & { destroy?: () => void }, display: string, name: string, depth: number, diskPath?: string, small = false): Promise<void> {
     // Small files are hashed here; large streams on the hashing thread, beside the parsing.
-    const src = new ChunkSource(stream, { hashes: small ? localHashes() : this.hasher.session(), ...(diskPath ? { onBytes: (n: number) => { this.stats.bytes += n; this.sinks.bytes?.(n); } } : {}) });
+    // Hashes only when a detector looks at file records (`dns sunburst` needs none).
+    const hashes = !this.runs.has('file') ? null : small ? localHashes() : this.hasher.session();
+    const src = new ChunkSource(stream, { hashes, ...(diskPath ? { onBytes: (n: number) => { this.stats.bytes += n; this.sinks.bytes?.(n); } } : {}) });
     let kind: FileKind;
     let head: Buffer;
     let lastLine: number | undefined;
@@ -137,7 +147,7 @@ export class Scanner {
         const reader = this.config.readers[kind];
         if (reader) {
           const problem = (p: Problem) => this.sinks.problem(p);
-          for await (const batch of reader({ path: display, chunks: src, problem })) {
+          for await (const batch of reader({ path: display, chunks: src, problem, keep: this.keepFor(kind) })) {
             for (const rec of batch) {
               lastLine = rec.source.line;
               const p = this.dispatch(rec);
@@ -157,9 +167,11 @@ export class Scanner {
       return; // hashes of a partly read file would be wrong: no file record
     }
     this.stats.files++;
-    const d = await src.digests();
-    const rec: FileRecord = { kind: 'file', source: { path: display }, name, size: src.bytes, ...d, fileKind: kind, head: head.subarray(0, HEAD_BYTES) };
-    await this.dispatch(rec);
+    if (hashes) {
+      const d = await src.digests();
+      const rec: FileRecord = { kind: 'file', source: { path: display }, name, size: src.bytes, ...d, fileKind: kind, head: head.subarray(0, HEAD_BYTES) };
+      await this.dispatch(rec);
+    }
     if (diskPath) this.sinks.fileDone?.(display); // progress counts files on disk, not archive members
   }
 
@@ -237,6 +249,24 @@ export class Scanner {
     });
     const gunzip = Readable.from(src).pipe(createGunzip()).on('error', (e) => cap.destroy(e)).pipe(cap);
     await this.scanStream(gunzip, `${display}!/${inner}`, inner, depth + 1);
+  }
+
+  private readonly keepCache = new Map<FileKind, ((line: string) => boolean) | undefined>();
+
+  /** The line pre-filter for a file kind: only when every detector of its records has one. */
+  private keepFor(kind: FileKind): ((line: string) => boolean) | undefined {
+    if (this.keepCache.has(kind)) return this.keepCache.get(kind);
+    const rk = recordKindOf(kind);
+    let keep: ((line: string) => boolean) | undefined;
+    if (rk) {
+      const runs = this.runs.get(rk) ?? [];
+      const filters = runs.map((r) => r.lineFilter);
+      if (filters.every((f): f is RegExp => f !== undefined)) {
+        keep = filters.length === 0 ? () => false : filters.length === 1 ? (line) => filters[0]!.test(line) : (line) => filters.some((f) => f.test(line));
+      }
+    }
+    this.keepCache.set(kind, keep);
+    return keep;
   }
 
   /** Hand a record to its detectors; returns a promise only when one of them is asynchronous. */

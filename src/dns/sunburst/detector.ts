@@ -79,6 +79,7 @@ export const sunburstDetector = defineDetector({
     { id: 'sunburst.query', title: 'SUNBURST DNS beacon (decoded)' },
     { id: 'sunburst.victim', title: 'SUNBURST victim host (reassembled domain, products, stage)' },
   ],
+  lineFilter: /avsvmcloud/i,
   create() {
     const tracker = new VictimTracker();
     return {

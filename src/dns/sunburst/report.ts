@@ -13,7 +13,7 @@ export function renderSunburstText(report: Report, color: boolean): string {
   const count = (k: string) => queries.filter((q) => q.evidence['kind'] === k).length;
   const out: string[] = [];
   out.push(c.bold(`Vigil dns sunburst — ${report.roots.join(', ')}`));
-  out.push(`${report.stats.files} files (${formatBytes(report.stats.bytes)}), ${report.stats.records} DNS records`);
+  out.push(`${report.stats.files} files (${formatBytes(report.stats.bytes)})`);
   out.push(`${queries.length} names under avsvmcloud.com: ${count('domain')} domain fragments, ${count('ping')} pings, ${count('services')} product reports, ${count('invalid')} not beacons`);
   if (!victims.length) {
     out.push(c.green('No SUNBURST beacons.'));
