@@ -40,14 +40,25 @@ for (const r of csv(join(DATA, 'exchange/mstic_iocs_exchange_march2021_hash_meta
 }
 for (const r of csv(join(DATA, 'sunburst/fireeye_Indicator_Release_Hashes.csv')).slice(1)) {
   const [sha256, sha1, md5, name, , , , , family, role] = r;
-  // The legitimate SolarWinds signing certificate is context, not a bad file.
-  if (!family || /certificate/i.test(family)) continue;
+  // The legitimate SolarWinds signing certificate is context, not a bad file; the attacker's
+  // "Benign" test builds are judged by the Orion build check, not as malware.
+  if (!family || /certificate|benign/i.test(family)) continue;
   const note = clean(`${family}${role ? ` ${role}` : ''}${name ? ` (${name})` : ''}`);
   const src = 'FireEye/Mandiant sunburst_countermeasures Indicator_Release_Hashes.csv (BSD-2-Clause)';
   if (sha256) files.push(['sha256', sha256.toLowerCase(), 'sunburst', src, '2020-12-13', note]);
   if (sha1) files.push(['sha1', sha1.toLowerCase(), 'sunburst', src, '2020-12-13', note]);
   if (md5) files.push(['md5', md5.toLowerCase(), 'sunburst', src, '2020-12-13', note]);
 }
+
+// TEARDROP (CISA MAR-10320115 via cisagov/CHIRP cisa_teardrop.yaml, CC0) and SUNSPOT
+// (Taillon indicators/sha256.csv, CC0), transcribed in shared/reference/sunburst.md §4.2.
+for (const [type, value, note, src] of [
+  ['sha256', 'dc20f4e50784533d7d10925e4b056f589cc73c139e97f40c0b7969728a28125c', 'TEARDROP memory-only dropper', 'CISA MAR-10320115 (cisagov/CHIRP cisa_teardrop.yaml)'],
+  ['md5', 'f612bce839d855bbff98214a197489f7', 'TEARDROP memory-only dropper', 'CISA MAR-10320115 (cisagov/CHIRP cisa_teardrop.yaml)'],
+  ['sha256', 'b37007db21a7f969d2c838f3bbbeb78a7402d66735bb5845ef31df9048cc33f0', 'TEARDROP memory-only dropper', 'CISA MAR-10320115 (cisagov/CHIRP cisa_teardrop.yaml)'],
+  ['sha256', '1817a5bf9c01035bcf8a975c9f1d94b0ce7f6a200339485d8f93859f8f6d730c', 'TEARDROP memory-only dropper', 'CISA MAR-10320115 (cisagov/CHIRP cisa_teardrop.yaml)'],
+  ['sha256', 'c45c9bda8db1d470f1fd0dcc346dc449839eb5ce9a948c70369230af0b3ef168', 'SUNSPOT build implant (taskhostsvc.exe)', 'christian-taillon/sunburst-hunting indicators/sha256.csv (CC0)'],
+] as const) files.push([type, value, 'sunburst', src, '2021-01-12', note]);
 
 const domains: Row[] = [['domain', 'avsvmcloud.com', 'sunburst', 'FireEye/Mandiant, SUNBURST DGA parent domain', '2020-12-13', 'SUNBURST first-stage C2 (DGA subdomains)']];
 for (const r of csv(join(DATA, 'sunburst/fireeye_Indicator_Release_NBIs.csv')).slice(1)) {

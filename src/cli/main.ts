@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { triageCommand } from './triage.ts';
 import { detectorsCommand } from './detectors.ts';
 import { dnsCommand } from './dns.ts';
+import { orionCommand } from './orion.ts';
 import { EXIT_USAGE_OR_INPUT, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (s, write) => write(`vigil: ${s.replace(/^error: /, '')}`) });
   triageCommand(program);
   dnsCommand(program);
+  orionCommand(program);
   detectorsCommand(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program)) c.exitOverride();

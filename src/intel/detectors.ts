@@ -2,6 +2,7 @@ import { defineDetector } from '../model/detector.ts';
 import { makeFinding } from '../model/finding.ts';
 import { builtinIntel, matchDomain, type Indicator } from './packs.ts';
 import { isSunburstName } from '../dns/sunburst/decode.ts';
+import { orionBuilds } from '../supplychain/orion.ts';
 
 /** Evidence in the shape the intel contract fixes: indicator, feed, type, value, matched. */
 function intelEvidence(ind: Indicator, value: string, extra: Record<string, string | number> = {}) {
@@ -16,13 +17,17 @@ const CAMPAIGN: Record<string, { attack: string[]; remediation: string }> = {
 export const fileHashDetector = defineDetector({
   id: 'intel.file-hash',
   description: 'Files whose SHA-256, SHA-1 or MD5 is a known-bad indicator (built-in HAFNIUM and SUNBURST packs)',
-  kinds: ['file'],
+  kinds: ['file', 'file.entry'],
   rules: [{ id: 'intel.match', title: 'Indicator of compromise matched' }],
   create() {
     const intel = builtinIntel();
+    const orion = orionBuilds().bySha;
     return {
       onRecord(rec, emit) {
+        // Orion business-layer builds get their verdict (backdoored / test / clean) from orion.build.
+        if (rec.sha256 && orion.has(rec.sha256)) return;
         for (const h of [rec.sha256, rec.sha1, rec.md5]) {
+          if (!h) continue;
           const ind = intel.hashes.get(h);
           if (!ind) continue;
           const c = CAMPAIGN[ind.pack];
@@ -32,7 +37,7 @@ export const fileHashDetector = defineDetector({
             severity: 'critical',
             attack: c?.attack ?? [],
             source: rec.source,
-            evidence: intelEvidence(ind, h, { file: rec.name, size: rec.size }),
+            evidence: intelEvidence(ind, h, { file: rec.kind === 'file' ? rec.source.path : rec.path, name: rec.name, ...(rec.size !== undefined ? { size: rec.size } : {}) }),
             ...(c ? { remediation: c.remediation } : {}),
           }));
           return; // one finding per file, even when several of its hashes are listed

@@ -1,4 +1,5 @@
 import type { FileKind } from '../model/records.ts';
+import { isListingHeader } from './listing.ts';
 
 /**
  * Decide what a file is from its first bytes. Names are never trusted on their own: an attacker
@@ -40,6 +41,10 @@ export function sniff(head: Uint8Array, name: string): Sniffed {
 
   const w3c = sniffW3cFamily(lines);
   if (w3c) return w3c;
+  const header = lines.find((l) => l.trim() !== '' && !l.startsWith('#TYPE'));
+  if (header && header.includes(',') && isListingHeader(header.replace(/^\uFEFF/, '').split(','))) {
+    return { kind: 'listing.csv', reason: 'file listing (CSV with path and hash columns)' };
+  }
   const mail = sniffMail(lines);
   if (mail) return mail;
   const dns = sniffDns(lines);

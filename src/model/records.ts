@@ -23,6 +23,20 @@ export interface FileRecord {
 
 export const HEAD_BYTES = 64 * 1024;
 
+/** A file described by a listing (a collection tool's CSV of paths and hashes), not collected itself. */
+export interface FileEntry {
+  readonly kind: 'file.entry';
+  /** Where the listing says it is (the CSV line is in `source`). */
+  readonly source: SourceRef;
+  readonly path: string;
+  readonly name: string;
+  readonly sha256?: string;
+  readonly sha1?: string;
+  readonly md5?: string;
+  readonly version?: string;
+  readonly size?: number;
+}
+
 /** One RFC 5322 message, from a single file or split out of an mbox. */
 export interface MailRecord {
   readonly kind: 'mail';
@@ -65,6 +79,7 @@ export interface DnsQuery {
 
 export type VigilRecord =
   | FileRecord
+  | FileEntry
   | MailRecord
   | LogEvent<'exchange.httpproxy'>
   | LogEvent<'exchange.ecp'>
@@ -90,6 +105,7 @@ export type FileKind =
   | 'dns.dnsmasq'
   | 'dns.csv'
   | 'dns.pdns'
+  | 'listing.csv'
   | 'web.page'
   | 'archive.zip'
   | 'archive.gzip'

@@ -9,6 +9,8 @@ import { proxyLogonSsrfDetector } from '../exchange/proxylogon-ssrf.ts';
 import { attachmentDetector } from '../mail/attachments.ts';
 import { chopperDetector } from '../exchange/webshell-content.ts';
 import { sunburstDetector } from '../dns/sunburst/detector.ts';
+import { orionDetector } from '../supplychain/orion.ts';
+import { readListing } from '../io/listing.ts';
 
 /**
  * What Vigil knows how to read and what it looks for. New capabilities register here: a reader
@@ -28,6 +30,7 @@ export const READERS: Partial<Record<FileKind, Reader>> = {
   'dns.pdns': readPassiveDnsJson,
   'mail.message': readMessage,
   'mail.mbox': readMbox,
+  'listing.csv': readListing,
 };
 
 export const DETECTORS: readonly AnyDetector[] = [
@@ -37,4 +40,5 @@ export const DETECTORS: readonly AnyDetector[] = [
   attachmentDetector,
   chopperDetector,
   sunburstDetector,
+  orionDetector,
 ];

@@ -48,6 +48,7 @@ type Run = { id: string; run: ReturnType<AnyDetector['create']>; lineFilter: Reg
 /** The record kind a file kind's reader yields. */
 function recordKindOf(kind: FileKind): RecordKind | null {
   if (kind.startsWith('dns.')) return 'dns.query';
+  if (kind === 'listing.csv') return 'file.entry';
   if (kind === 'mail.message' || kind === 'mail.mbox') return 'mail';
   if (kind === 'exchange.httpproxy' || kind === 'exchange.ecp' || kind === 'exchange.oab' || kind === 'iis.w3c') return kind;
   return null;
