@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { READERS } from '../triage/registry.ts';
 import { sunburstDetector } from '../dns/sunburst/detector.ts';
-import { renderSunburstText } from '../dns/sunburst/report.ts';
+import { renderSunburstText, sunburstHtmlSections } from '../dns/sunburst/report.ts';
 import type { FileKind } from '../model/records.ts';
 import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
 
@@ -31,6 +31,6 @@ JSON Lines: one "sunburst.query" finding per name under avsvmcloud.com (evidence
 domain|ping|services|invalid, uid, reason for invalid ones, and the decoded fields) and one
 "sunburst.victim" finding per host id (uid, domain, status, firstSeen, lastSeen, products, stage).`)
     .action(async (paths: string[], opts: CommonOptions) => {
-      process.exitCode = await runScan(paths, opts, { command: 'dns sunburst', detectors: [sunburstDetector], readers: DNS_READERS, text: renderSunburstText });
+      process.exitCode = await runScan(paths, opts, { command: 'dns sunburst', detectors: [sunburstDetector], readers: DNS_READERS, text: renderSunburstText, htmlSections: sunburstHtmlSections });
     });
 }

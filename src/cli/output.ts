@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { UsageError } from './exit.ts';
 import { renderText } from '../report/text.ts';
 import { renderSarif } from '../report/sarif.ts';
-import { renderHtml } from '../report/html.ts';
+import { renderHtml, type HtmlSection } from '../report/html.ts';
 import type { Report } from '../report/report.ts';
 import type { Finding } from '../model/finding.ts';
 
@@ -40,11 +40,13 @@ export class Output {
   readonly format: Format;
   private readonly stdout: NodeJS.WriteStream;
   private readonly text: (report: Report, color: boolean) => string;
+  private readonly sections: (report: Report) => readonly HtmlSection[];
 
-  constructor(format: Format, out: string | undefined, stdout: NodeJS.WriteStream = process.stdout, text?: (report: Report, color: boolean) => string) {
+  constructor(format: Format, out: string | undefined, stdout: NodeJS.WriteStream = process.stdout, text?: (report: Report, color: boolean) => string, sections?: (report: Report) => readonly HtmlSection[]) {
     this.format = format;
     this.stdout = stdout;
     this.text = text ?? ((r, color) => renderText(r, { color }));
+    this.sections = sections ?? (() => []);
     let fd: number | null = null;
     if (out) {
       try { fd = openSync(out, 'w'); } catch (e) { throw new UsageError(`cannot write --out ${out}: ${(e as Error).message}`); }
@@ -61,7 +63,7 @@ export class Output {
   async finish(report: Report): Promise<void> {
     if (this.format === 'text') this.write(this.text(report, useColor(this.stdout, this.file !== null)));
     else if (this.format === 'sarif') this.write(renderSarif(report));
-    else if (this.format === 'html') this.write(renderHtml(report));
+    else if (this.format === 'html') this.write(renderHtml(report, this.sections(report)));
     if (this.file) {
       this.file.end();
       await once(this.file, 'finish');

@@ -11,6 +11,7 @@ import { Scanner } from '../triage/scan.ts';
 import { DETECTORS, READERS } from '../triage/registry.ts';
 import { DEFAULT_LIMITS } from '../triage/limits.ts';
 import { where, type Report } from '../report/report.ts';
+import type { HtmlSection } from '../report/html.ts';
 import { chooseFormat, FORMATS, Output } from './output.ts';
 import { Progress } from './progress.ts';
 import { exitCode, UsageError } from './exit.ts';
@@ -69,6 +70,8 @@ export interface ScanCommand {
   readonly readers: Partial<Record<FileKind, Reader>>;
   /** A text report of the command's own, instead of the generic one. */
   readonly text?: (report: Report, color: boolean) => string;
+  /** Sections of the command's own at the top of the HTML report. */
+  readonly htmlSections?: (report: Report) => readonly HtmlSection[];
 }
 
 /** Scan paths with the given readers and detectors, report, and return the exit code. */
@@ -79,7 +82,7 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   for (const p of paths) {
     try { await stat(p); } catch { throw new UsageError(`no such file or folder: ${p}`); }
   }
-  const output = new Output(format, opts.out, process.stdout, cmd.text);
+  const output = new Output(format, opts.out, process.stdout, cmd.text, cmd.htmlSections);
   const progress = new Progress(process.stderr, !opts.quiet && opts.progress);
   progress.countInBackground(paths);
 

@@ -13,7 +13,10 @@ export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 }
 
-export function renderHtml(report: Report): string {
+/** A section a command adds above the findings (already escaped HTML). */
+export interface HtmlSection { readonly title: string; readonly html: string }
+
+export function renderHtml(report: Report, sections: readonly HtmlSection[] = []): string {
   const counts = countBySeverity(report.findings);
   const secs = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
   const cards = [...SEVERITIES].reverse().map((s) =>
@@ -53,6 +56,7 @@ svg text{font-size:11px;fill:#5c6773}.hidden{display:none}
 <main>
 <section><h2>Summary</h2><div class="cards">${cards}</div>
 <input id="search" type="search" placeholder="Filter findings (rule, host, IP, path, …)"></section>
+${sections.map((x) => `<section><h2>${esc(x.title)}</h2>${x.html}</section>`).join('\n')}
 <section><h2>Timeline</h2>${timeline(report.findings)}</section>
 <section id="findings"><h2>Findings</h2>${groups || '<p>No findings.</p>'}</section>
 ${problems}

@@ -159,3 +159,13 @@ test('vigil dns sunburst: the passive-DNS dump gives stages from its answers', (
   // Every finding points at the line its record starts on.
   assert.ok(fs.every((f) => f.source.line >= 2));
 });
+
+test('vigil dns sunburst: the text and HTML victim reports name each host and domain', () => {
+  const text = vigil(['dns', 'sunburst', 'examples/incident/dns']);
+  assert.equal(text.code, 1);
+  assert.match(text.stdout, /1 infected hosts \(SUNBURST user ids\), 1 distinct domains/);
+  assert.match(text.stdout, /F9A9387F7D252842 +city\.kingston\.on\.ca +complete +2020-06-16 00:03 +2020-06-17 00:10 +beacon +WindowsDefender_RUNNING WindowsDefender_STOPPED/);
+  const html = vigil(['dns', 'sunburst', 'examples/incident/dns', '--format', 'html']).stdout;
+  assert.match(html, /<h2>SUNBURST victims: 1 hosts<\/h2><table>.*<code>F9A9387F7D252842<\/code><\/td><td>city\.kingston\.on\.ca<\/td>/s);
+  assert.match(html, /<h2>Decoded domains: 1<\/h2>/);
+});

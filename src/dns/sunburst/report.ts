@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import type { Finding } from '../../model/finding.ts';
 import { formatBytes, where, type Report } from '../../report/report.ts';
+import { esc, type HtmlSection } from '../../report/html.ts';
 
 /**
  * The SUNBURST victim report as text: per host id the decoded domain, status, first/last seen,
@@ -67,4 +68,24 @@ function short(v: Finding['evidence'][string] | undefined): string {
 
 function clip(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+/** The victim tables for the HTML report: per host, and per domain with its hosts. */
+export function sunburstHtmlSections(report: Report): HtmlSection[] {
+  const victims = report.findings.filter((f) => f.rule === 'sunburst.victim');
+  if (!victims.length) return [{ title: 'SUNBURST victims', html: '<p>No SUNBURST beacons.</p>' }];
+  const rows = victims.map((v) => {
+    const e = v.evidence;
+    return `<tr><td><code>${esc(String(e['uid']))}</code></td><td>${esc(String(e['domain']) || '(not seen)')}</td><td>${esc(String(e['status']))}</td><td>${esc(short(e['firstSeen']))}</td><td>${esc(short(e['lastSeen']))}</td><td>${esc(String(e['stage']))}${e['killSwitch'] ? ' (kill switch)' : ''}</td><td>${esc((e['products'] as string[]).join(', '))}</td><td>${esc(String(e['queries']))}</td></tr>`;
+  }).join('');
+  const byDomain = new Map<string, string[]>();
+  for (const v of victims) {
+    const d = String(v.evidence['domain']);
+    if (d && !d.startsWith('…')) byDomain.set(d.toLowerCase(), [...(byDomain.get(d.toLowerCase()) ?? []), String(v.evidence['uid'])]);
+  }
+  const domains = [...byDomain].sort(([a], [b]) => (a < b ? -1 : 1)).map(([d, ids]) => `<tr><td>${esc(d)}</td><td>${ids.map((i) => `<code>${esc(i)}</code>`).join(' ')}</td></tr>`).join('');
+  return [
+    { title: `SUNBURST victims: ${victims.length} hosts`, html: `<table><tr><th>Host id</th><th>Domain</th><th>Status</th><th>First seen</th><th>Last seen</th><th>Stage</th><th>Products</th><th>Queries</th></tr>${rows}</table>` },
+    { title: `Decoded domains: ${byDomain.size}`, html: `<table><tr><th>Domain</th><th>Host ids</th></tr>${domains}</table>` },
+  ];
 }
