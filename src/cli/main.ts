@@ -3,6 +3,7 @@ import { triageCommand } from './triage.ts';
 import { detectorsCommand } from './detectors.ts';
 import { dnsCommand } from './dns.ts';
 import { orionCommand } from './orion.ts';
+import { intelCommand } from './intel.ts';
 import { EXIT_USAGE_OR_INPUT, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   triageCommand(program);
   dnsCommand(program);
   orionCommand(program);
+  intelCommand(program);
   detectorsCommand(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program)) c.exitOverride();

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { orionDetector } from '../supplychain/orion.ts';
-import { fileHashDetector } from '../intel/detectors.ts';
+import { intelDetector } from '../intel/detectors.ts';
 import { readListing } from '../io/listing.ts';
 import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
 
@@ -22,6 +22,6 @@ Examples:
   $ vigil orion check /cases/orion01/
   $ vigil orion check hashes.csv --format jsonl`)
     .action(async (paths: string[], opts: CommonOptions) => {
-      process.exitCode = await runScan(paths, opts, { command: 'orion check', detectors: [orionDetector, fileHashDetector], readers: { 'listing.csv': readListing } });
+      process.exitCode = await runScan(paths, opts, { command: 'orion check', detectors: [orionDetector, intelDetector], readers: { 'listing.csv': readListing } });
     });
 }

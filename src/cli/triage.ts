@@ -16,6 +16,7 @@ import { chooseFormat, FORMATS, Output } from './output.ts';
 import { Progress } from './progress.ts';
 import { exitCode, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
+import { buildIndex } from '../intel/builtin.ts';
 
 export interface CommonOptions {
   format?: string;
@@ -23,6 +24,8 @@ export interface CommonOptions {
   failOn: string;
   quiet?: boolean;
   progress: boolean;
+  intel?: string[];
+  builtinIntel: boolean;
 }
 
 /** Options every scanning command shares. */
@@ -32,7 +35,9 @@ export function addCommonOptions(cmd: Command): Command {
     .option('-o, --out <file>', 'write the report to this file instead of standard output')
     .option('--fail-on <severity>', `exit 1 when a finding is at or above this severity (${SEVERITIES.join(', ')})`, 'high')
     .option('-q, --quiet', 'no progress display and no problem messages on stderr (the report still lists them)')
-    .option('--no-progress', 'no progress display');
+    .option('--no-progress', 'no progress display')
+    .option('--intel <feed...>', 'also match the indicators in these feeds (STIX 2.1, MISP JSON, CISA CHIRP YAML, CSV, plain lists)')
+    .option('--no-builtin-intel', 'do not load the built-in HAFNIUM, NOBELIUM and SUNBURST packs');
 }
 
 export function triageCommand(program: Command): void {
@@ -82,6 +87,10 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   for (const p of paths) {
     try { await stat(p); } catch { throw new UsageError(`no such file or folder: ${p}`); }
   }
+  for (const f of opts.intel ?? []) {
+    try { await stat(f); } catch { throw new UsageError(`no such intel feed: ${f}`); }
+  }
+  const { index: intel, reports: feedReports } = buildIndex(opts.intel ?? [], opts.builtinIntel);
   const output = new Output(format, opts.out, process.stdout, cmd.text, cmd.htmlSections);
   const progress = new Progress(process.stderr, !opts.quiet && opts.progress);
   progress.countInBackground(paths);
@@ -90,7 +99,13 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   const problems: Problem[] = [];
   const skipped: Skipped[] = [];
   const startedAt = new Date().toISOString();
-  const scanner = new Scanner({ detectors: cmd.detectors, readers: cmd.readers, limits: DEFAULT_LIMITS }, {
+  for (const r of feedReports) {
+    for (const x of r.rejected) problems.push({ level: 'warning', source: { path: r.file }, message: `indicator not loaded (${x.where}): ${x.reason}${x.value ? `: ${x.value.slice(0, 80)}` : ''}` });
+    if (!opts.quiet && (opts.intel ?? []).includes(r.file)) {
+      process.stderr.write(`vigil: intel ${r.file}: ${r.loaded} indicators (${r.format})${r.rejected.length ? `, ${r.rejected.length} rejected` : ''}${r.unsupported.length ? `, ${r.unsupported.length} not evaluable` : ''} — details: vigil intel import ${r.file}\n`);
+    }
+  }
+  const scanner = new Scanner({ detectors: cmd.detectors, readers: cmd.readers, limits: DEFAULT_LIMITS, context: { intel } }, {
     finding(f) { findings.push(f); output.finding(f); progress.finding(); },
     problem(p) {
       problems.push(p);

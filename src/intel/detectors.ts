@@ -1,77 +1,194 @@
-import { defineDetector } from '../model/detector.ts';
-import { makeFinding } from '../model/finding.ts';
-import { builtinIntel, matchDomain, type Indicator } from './packs.ts';
+import { createHash } from 'node:crypto';
+import { defineDetector, type Emit } from '../model/detector.ts';
+import { makeFinding, type EvidenceValue, type SourceRef } from '../model/finding.ts';
+import type { Severity } from '../model/severity.ts';
+import type { DnsQuery, FileEntry, FileRecord, LogEvent, MailRecord, VigilRecord } from '../model/records.ts';
+import type { IntelIndex, Match } from './index.ts';
+import type { Indicator, LogScope } from './indicator.ts';
+import { MapView } from './observables.ts';
 import { isSunburstName } from '../dns/sunburst/decode.ts';
 import { orionBuilds } from '../supplychain/orion.ts';
+import { address, header, mailTime, parseMail } from '../mail/parse.ts';
+import { extractUrls, unwrap } from '../mail/urls.ts';
 
-/** Evidence in the shape the intel contract fixes: indicator, feed, type, value, matched. */
-function intelEvidence(ind: Indicator, value: string, extra: Record<string, string | number> = {}) {
-  return { indicator: ind.value, feed: ind.pack, type: ind.type, value, matched: ind.value, reference: ind.source, note: ind.note, ...extra };
-}
-
+/**
+ * The IOC detector: every record kind is looked up in the indicator index — files by hash, name
+ * and path; DNS queries by name and answers; Exchange and IIS log lines by client IP, URL, user
+ * agent and the feeds' log strings; mail by sender, links (after unwrapping redirectors) and
+ * attachments. One `intel.match` finding per record and indicator, with the contract's evidence:
+ * `indicator` (STIX id or the feed's value), `feed`, `type`, `value` (what was seen), `matched`.
+ */
 const CAMPAIGN: Record<string, { attack: string[]; remediation: string }> = {
-  hafnium: { attack: ['T1505.003'], remediation: 'Isolate the server, preserve a copy of the file and logs, remove the web shell, patch Exchange, and hunt for what it was used for.' },
-  sunburst: { attack: ['T1195.002'], remediation: 'Isolate affected SolarWinds Orion hosts, follow CISA ED 21-01, rebuild Orion from a clean release and rotate credentials it held.' },
+  hafnium: { attack: ['T1190', 'T1505.003'], remediation: 'Treat the Exchange server as compromised: preserve logs and files, remove web shells, install the current security update, reset credentials used on the server, and hunt for what this indicator did (vigil triage on the collection).' },
+  sunburst: { attack: ['T1195.002'], remediation: 'Isolate the SolarWinds Orion host, follow CISA ED 21-01 (rebuild from a clean release, rotate credentials Orion held) and decode its DNS beacons (vigil dns sunburst).' },
+  nobelium: { attack: ['T1566.002', 'T1566.001'], remediation: 'Purge the message from every mailbox it reached, block the sender and linked domains, and check which recipients clicked or opened attachments.' },
 };
 
-export const fileHashDetector = defineDetector({
-  id: 'intel.file-hash',
-  description: 'Files whose SHA-256, SHA-1 or MD5 is a known-bad indicator (built-in HAFNIUM and SUNBURST packs)',
-  kinds: ['file', 'file.entry'],
+function severity(ind: Indicator): Severity {
+  const c = ind.confidence;
+  const base: Severity = ['sha256', 'sha1', 'md5'].includes(ind.type) ? 'critical'
+    : ['user-agent', 'log-string', 'log-regex', 'filename', 'path-regex'].includes(ind.type) ? 'medium' : 'high';
+  if (c === undefined) return base;
+  if (c < 25) return 'low';
+  if (c < 45) return base === 'critical' ? 'high' : 'medium';
+  if (ind.type === 'path-regex' && c >= 80) return 'high';
+  return base;
+}
+
+const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+interface Hit { readonly match: Match; readonly field: string }
+
+/** Emit one finding per distinct indicator value hit in a record (the strongest indicator of each). */
+function report(hits: readonly Hit[], rec: { source: SourceRef; time?: string | undefined; host?: string | undefined }, emit: Emit, extra: Record<string, EvidenceValue> = {}): void {
+  const best = new Map<string, { hit: Hit; others: Set<string> }>();
+  for (const h of hits) {
+    const ind = h.match.indicator;
+    const key = `${ind.type}\0${ind.value}\0${h.field}`;
+    const cur = best.get(key);
+    if (!cur) { best.set(key, { hit: h, others: new Set() }); continue; }
+    if (RANK[severity(ind)] > RANK[severity(cur.hit.match.indicator)]) { cur.others.add(cur.hit.match.indicator.feed); cur.hit = h; } else cur.others.add(ind.feed);
+  }
+  for (const { hit, others } of best.values()) {
+    const ind = hit.match.indicator;
+    const c = CAMPAIGN[ind.feed];
+    others.delete(ind.feed);
+    emit(makeFinding({
+      rule: 'intel.match',
+      title: `${label(ind)} ${shorten(ind.raw)} (${ind.feed}${ind.note ? `: ${shorten(ind.note, 80)}` : ''}) in ${hit.field}`,
+      severity: severity(ind),
+      attack: c?.attack ?? [],
+      ...(rec.time ? { time: rec.time } : {}),
+      ...(rec.host ? { host: rec.host } : {}),
+      source: rec.source,
+      evidence: {
+        indicator: ind.id, feed: ind.feed, type: ind.type, value: hit.match.value, matched: ind.raw, field: hit.field,
+        ...(hit.match.depth ? { depth: hit.match.depth } : {}),
+        ...(ind.note ? { note: ind.note } : {}), ...(ind.source ? { reference: ind.source } : {}), ...(ind.date ? { date: ind.date } : {}),
+        ...(ind.confidence !== undefined ? { confidence: ind.confidence } : {}), ...(others.size ? { alsoIn: [...others] } : {}),
+        ...extra,
+      },
+      remediation: c?.remediation ?? 'Investigate what this indicator did on the host, contain it, and add the indicator to blocking controls.',
+    }));
+  }
+}
+
+function label(ind: Indicator): string {
+  switch (ind.type) {
+    case 'sha256': case 'sha1': case 'md5': return `Known-bad file hash`;
+    case 'domain': return 'Known-bad domain';
+    case 'url': return 'Known-bad URL';
+    case 'ipv4': case 'ipv6': case 'cidr': return 'Known-bad IP';
+    case 'email': return 'Known-bad address';
+    case 'user-agent': return 'Attacker user agent';
+    case 'log-string': case 'log-regex': return 'Attack trace';
+    case 'path': case 'path-regex': case 'filename': return 'Known-bad file location';
+    default: return 'Indicator';
+  }
+}
+
+function shorten(s: string, n = 100): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+const tag = (field: string) => (m: Match): Hit => ({ match: m, field });
+
+export function fileHits(intel: IntelIndex, rec: FileRecord | FileEntry): Hit[] {
+  const hits: Hit[] = [];
+  for (const [h, name] of [[rec.sha256, 'sha256'], [rec.sha1, 'sha1'], [rec.md5, 'md5']] as const) {
+    if (h) for (const indicator of intel.hash(h)) hits.push({ match: { indicator, value: h }, field: name });
+  }
+  const path = rec.kind === 'file' ? rec.source.path.replace(/!\//g, '/') : rec.path;
+  hits.push(...intel.path(path).map(tag('path')));
+  if (intel.predicates.length) {
+    const view = new MapView().add('file:name', rec.name).add('file:size', rec.size).add('file:hashes.sha-256', rec.sha256).add('file:hashes.sha-1', rec.sha1).add('file:hashes.md5', rec.md5);
+    for (const p of intel.predicates) if (p.objects.has('file') && p.test(view)) hits.push({ match: { indicator: p.indicator, value: rec.name }, field: 'file' });
+  }
+  return hits;
+}
+
+function dnsHits(intel: IntelIndex, q: DnsQuery): Hit[] {
+  const hits = intel.domain(q.qname).map(tag('query'));
+  for (const a of q.answers ?? []) hits.push(...(intel.ip(a).length ? intel.ip(a) : intel.domain(a)).map(tag('answer')));
+  if (q.client) hits.push(...intel.ip(q.client).map(tag('client')));
+  return hits;
+}
+
+const LOG_FIELDS: Record<string, { ip: string[]; url: [string, string]; ua: string; user: string[]; host?: string }> = {
+  'iis.w3c': { ip: ['c-ip', 'X-Forwarded-For', 'OriginalIP'], url: ['cs-uri-stem', 'cs-uri-query'], ua: 'cs(User-Agent)', user: ['cs-username'], host: 's-computername' },
+  'exchange.httpproxy': { ip: ['ClientIpAddress'], url: ['UrlStem', 'UrlQuery'], ua: 'UserAgent', user: ['AuthenticatedUser'], host: 'ServerHostName' },
+};
+
+function logHits(intel: IntelIndex, rec: LogEvent): Hit[] {
+  const hits: Hit[] = [];
+  if (intel.hasLogPatterns) hits.push(...intel.logLine(rec.kind as LogScope, rec.line).map(tag('log line')));
+  const f = LOG_FIELDS[rec.kind];
+  if (!f) return hits;
+  const fields = rec.fields;
+  for (const k of f.ip) {
+    const v = fields[k];
+    if (v && v !== '-') for (const ip of v.split(/[,\s]+/)) hits.push(...intel.ip(ip.replace(/:\d+$/, '')).map(tag(k)));
+  }
+  const ua = fields[f.ua];
+  if (ua && ua !== '-') for (const indicator of intel.value('user-agent', ua)) hits.push({ match: { indicator, value: ua }, field: f.ua });
+  return hits;
+}
+
+async function mailHits(intel: IntelIndex, rec: MailRecord): Promise<{ hits: Hit[]; time?: string; extra: Record<string, EvidenceValue> }> {
+  const email = await parseMail(rec);
+  const hits: Hit[] = [];
+  const from = email.from?.address?.toLowerCase();
+  const senders: [string, string | undefined][] = [['from', from], ['reply-to', address(header(email, 'reply-to'))], ['return-path', address(header(email, 'return-path'))], ['sender', address(header(email, 'sender'))]];
+  for (const [field, a] of senders) if (a) hits.push(...intel.email(a).map(tag(field)));
+  if (email.subject) for (const indicator of intel.value('email-subject', email.subject)) hits.push({ match: { indicator, value: email.subject }, field: 'subject' });
+  const urls = extractUrls(email.text ?? '', email.html ?? '');
+  for (const u of urls) for (const target of unwrap(u)) hits.push(...intel.url(target).map((m) => ({ match: m, field: target === u ? 'link' : `link (unwrapped from ${shorten(u, 60)})` })));
+  for (const a of email.attachments) {
+    const content = typeof a.content === 'string' ? Buffer.from(a.content, 'utf8') : new Uint8Array(a.content);
+    const name = a.filename ?? '';
+    for (const alg of ['sha256', 'sha1', 'md5'] as const) {
+      const h = createHash(alg).update(content).digest('hex');
+      for (const indicator of intel.hash(h)) hits.push({ match: { indicator, value: h }, field: `attachment ${name}` });
+    }
+    if (name) for (const indicator of intel.value('filename', name)) hits.push({ match: { indicator, value: name }, field: 'attachment name' });
+  }
+  const time = mailTime(email);
+  return { hits, ...(time ? { time } : {}), extra: { messageId: email.messageId ?? '', from: from ?? '', subject: email.subject ?? '' } };
+}
+
+export const intelDetector = defineDetector({
+  id: 'intel',
+  description: 'Indicators of compromise (built-in HAFNIUM, NOBELIUM and SUNBURST packs, plus --intel feeds) in files, file listings, DNS, Exchange/IIS logs and mail',
+  kinds: ['file', 'file.entry', 'dns.query', 'iis.w3c', 'exchange.httpproxy', 'exchange.ecp', 'exchange.oab', 'mail'],
   rules: [{ id: 'intel.match', title: 'Indicator of compromise matched' }],
-  create() {
-    const intel = builtinIntel();
+  create(ctx) {
+    const intel = ctx.intel;
     const orion = orionBuilds().bySha;
     return {
-      onRecord(rec, emit) {
-        // Orion business-layer builds get their verdict (backdoored / test / clean) from orion.build.
-        if (rec.sha256 && orion.has(rec.sha256)) return;
-        for (const h of [rec.sha256, rec.sha1, rec.md5]) {
-          if (!h) continue;
-          const ind = intel.hashes.get(h);
-          if (!ind) continue;
-          const c = CAMPAIGN[ind.pack];
-          emit(makeFinding({
-            rule: 'intel.match',
-            title: `Known-bad file: ${ind.note}`,
-            severity: 'critical',
-            attack: c?.attack ?? [],
-            source: rec.source,
-            evidence: intelEvidence(ind, h, { file: rec.kind === 'file' ? rec.source.path : rec.path, name: rec.name, ...(rec.size !== undefined ? { size: rec.size } : {}) }),
-            ...(c ? { remediation: c.remediation } : {}),
-          }));
-          return; // one finding per file, even when several of its hashes are listed
+      onRecord(rec: VigilRecord, emit: Emit): void | Promise<void> {
+        switch (rec.kind) {
+          case 'file': case 'file.entry':
+            // Orion business-layer builds get their verdict (backdoored / test / clean) from orion.build.
+            if (rec.sha256 && orion.has(rec.sha256)) return;
+            report(fileHits(intel, rec), { source: rec.source }, emit, { file: rec.kind === 'file' ? rec.source.path : rec.path });
+            return;
+          case 'dns.query':
+            // SUNBURST's DGA names are decoded, and reported in depth, by the sunburst detector.
+            if (rec.response && !rec.answers?.length) return;
+            if (isSunburstName(rec.qname)) return;
+            report(dnsHits(intel, rec), rec, emit, { qname: rec.qname, ...(rec.client ? { client: rec.client } : {}) });
+            return;
+          case 'mail':
+            return mailHits(intel, rec).then(({ hits, time, extra }) => report(hits, { source: rec.source, time }, emit, extra));
+          default: {
+            const hits = logHits(intel, rec);
+            if (!hits.length) return;
+            const f = LOG_FIELDS[rec.kind];
+            const host = f?.host ? rec.fields[f.host] : undefined;
+            const url = f ? [rec.fields[f.url[0]], rec.fields[f.url[1]]].filter((x) => x && x !== '-').join('?') : '';
+            report(hits, { source: rec.source, time: rec.time, host: host && host !== '-' ? host : undefined }, emit, { ...(url ? { url } : {}), line: shorten(rec.line, 500) });
+          }
         }
-      },
-    };
-  },
-});
-
-export const dnsDomainDetector = defineDetector({
-  id: 'intel.dns-domain',
-  description: 'DNS queries for known-bad domains or their subdomains (built-in SUNBURST pack)',
-  kinds: ['dns.query'],
-  rules: [{ id: 'intel.match', title: 'Indicator of compromise matched' }],
-  create() {
-    const intel = builtinIntel();
-    return {
-      onRecord(rec, emit) {
-        // SUNBURST's DGA names are decoded (and reported in more depth) by the sunburst detector;
-        // answer lines repeat a question already seen.
-        if (rec.response || isSunburstName(rec.qname)) return;
-        const m = matchDomain(intel, rec.qname);
-        if (!m) return;
-        const c = CAMPAIGN[m.indicator.pack];
-        emit(makeFinding({
-          rule: 'intel.match',
-          title: `DNS query for known-bad domain ${m.indicator.value}: ${m.indicator.note}`,
-          severity: 'high',
-          attack: [...(c?.attack ?? []), 'T1071.004'],
-          ...(rec.time ? { time: rec.time } : {}),
-          source: rec.source,
-          evidence: intelEvidence(m.indicator, rec.qname, { depth: m.depth, ...(rec.client ? { client: rec.client } : {}), ...(rec.qtype ? { qtype: rec.qtype } : {}) }),
-          ...(c ? { remediation: c.remediation } : {}),
-        }));
       },
     };
   },

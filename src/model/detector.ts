@@ -1,5 +1,6 @@
 import type { Finding } from './finding.ts';
 import type { RecordKind, RecordOf, VigilRecord } from './records.ts';
+import type { IntelIndex } from '../intel/index.ts';
 
 export type Emit = (finding: Finding) => void;
 
@@ -9,6 +10,8 @@ export interface DetectorRun<K extends RecordKind = RecordKind> {
   onRecord(record: RecordOf<K>, emit: Emit): void | Promise<void>;
   /** Called once after the last record, for detectors that correlate across records. */
   finish?(emit: Emit): void | Promise<void>;
+  /** A line pre-filter known only once the run exists (e.g. built from the loaded indicators). */
+  readonly lineFilter?: RegExp | undefined;
 }
 
 export interface DetectorInfo<K extends RecordKind = RecordKind> {
@@ -32,12 +35,18 @@ export interface RuleInfo {
   readonly help?: string;
 }
 
+/** What a scan gives every detector it creates. */
+export interface DetectorContext {
+  /** The indicator index: the built-in packs plus the feeds given with --intel. */
+  readonly intel: IntelIndex;
+}
+
 export interface Detector<K extends RecordKind = RecordKind> extends DetectorInfo<K> {
-  create(): DetectorRun<K>;
+  create(ctx: DetectorContext): DetectorRun<K>;
 }
 
 /** Erases the record kind after checking it statically, so detectors of any kinds fit one list. */
-export type AnyDetector = DetectorInfo & { create(): { onRecord(record: VigilRecord, emit: Emit): void | Promise<void>; finish?(emit: Emit): void | Promise<void> } };
+export type AnyDetector = DetectorInfo & { create(ctx: DetectorContext): { onRecord(record: VigilRecord, emit: Emit): void | Promise<void>; finish?(emit: Emit): void | Promise<void>; lineFilter?: RegExp | undefined } };
 
 export function defineDetector<K extends RecordKind>(d: Detector<K>): AnyDetector {
   return d as unknown as AnyDetector;

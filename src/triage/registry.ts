@@ -4,7 +4,7 @@ import type { Reader } from '../io/reader.ts';
 import { readExchangeCsv, readW3c } from '../exchange/logs.ts';
 import { readBind, readDnsCsv, readDnsmasq, readNameList, readPassiveDnsJson, readWindowsDns, readZeek } from '../dns/logs.ts';
 import { readMbox, readMessage } from '../mail/read.ts';
-import { fileHashDetector, dnsDomainDetector } from '../intel/detectors.ts';
+import { intelDetector } from '../intel/detectors.ts';
 import { proxyLogonSsrfDetector } from '../exchange/proxylogon-ssrf.ts';
 import { attachmentDetector } from '../mail/attachments.ts';
 import { chopperDetector } from '../exchange/webshell-content.ts';
@@ -34,8 +34,7 @@ export const READERS: Partial<Record<FileKind, Reader>> = {
 };
 
 export const DETECTORS: readonly AnyDetector[] = [
-  fileHashDetector,
-  dnsDomainDetector,
+  intelDetector,
   proxyLogonSsrfDetector,
   attachmentDetector,
   chopperDetector,

@@ -6,7 +6,7 @@ import { ChunkSource } from '../io/chunks.ts';
 import { HashThread, localHashes } from '../io/hashing.ts';
 import { sniff, SNIFF_BYTES } from '../io/sniff.ts';
 import type { Reader } from '../io/reader.ts';
-import type { AnyDetector, Emit } from '../model/detector.ts';
+import type { AnyDetector, DetectorContext, Emit } from '../model/detector.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Problem, Skipped } from '../model/problem.ts';
 import { HEAD_BYTES, type FileKind, type FileRecord, type RecordKind, type VigilRecord } from '../model/records.ts';
@@ -30,6 +30,7 @@ export interface ScanSinks {
 
 export interface ScanConfig {
   readonly detectors: readonly AnyDetector[];
+  readonly context: DetectorContext;
   readonly readers: Partial<Record<FileKind, Reader>>;
   readonly limits: Limits;
 }
@@ -68,7 +69,8 @@ export class Scanner {
     this.sinks = sinks;
     this.emit = (f) => sinks.finding(f);
     for (const d of config.detectors) {
-      const r: Run = { id: d.id, run: d.create(), lineFilter: d.lineFilter };
+      const run = d.create(config.context);
+      const r: Run = { id: d.id, run, lineFilter: run.lineFilter ?? d.lineFilter };
       this.all.push(r);
       for (const k of d.kinds) {
         const list = this.runs.get(k) ?? [];

@@ -7,6 +7,7 @@ import { splitCsvLine } from '../../src/io/csvline.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import type { VigilRecord } from '../../src/model/records.ts';
 import { DATA } from '../support/paths.ts';
+import { IntelIndex } from '../../src/intel/index.ts';
 
 /** HelseCERT's real Test-ProxyLogon output for a compromised server (anonymised upstream). */
 function helsecertRows() {
@@ -35,7 +36,7 @@ test('probes, the BackEndCookie form, and benign routing', () => {
 });
 
 test('the detector emits one finding per SSRF row with the evidence a responder needs', () => {
-  const run = proxyLogonSsrfDetector.create();
+  const run = proxyLogonSsrfDetector.create({ intel: new IntelIndex() });
   const found: Finding[] = [];
   helsecertRows().forEach((fields, i) => {
     const rec = { kind: 'exchange.httpproxy', source: { path: 'HttpProxy/Ecp/x.LOG', line: i + 6 }, line: Object.values(fields).join(','), time: fields['DateTime'], fields } as VigilRecord;

@@ -8,6 +8,7 @@ import { mailMessage } from '../../scripts/lib/formats.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import type { MailRecord } from '../../src/model/records.ts';
 import { chunked, records, DATA } from '../support/paths.ts';
+import { IntelIndex } from '../../src/intel/index.ts';
 
 test('mbox: SpamAssassin nice.mbox splits into its messages, bytes kept', async () => {
   const raw = readFileSync(join(DATA, 'mail/spamassassin-testdata/nice.mbox'));
@@ -37,7 +38,7 @@ test('a single message is passed whole', async () => {
 async function scanMail(raw: Uint8Array): Promise<Finding[]> {
   const found: Finding[] = [];
   const rec: MailRecord = { kind: 'mail', source: { path: 'm.eml', line: 1 }, raw };
-  await attachmentDetector.create().onRecord(rec, (f) => found.push(f));
+  await attachmentDetector.create({ intel: new IntelIndex() }).onRecord(rec, (f) => found.push(f));
   return found;
 }
 

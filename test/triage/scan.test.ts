@@ -14,12 +14,13 @@ import type { Problem, Skipped } from '../../src/model/problem.ts';
 import { bindQueryLog, httpProxyLog, mailMessage } from '../../scripts/lib/formats.ts';
 import { makeZip } from '../../scripts/lib/zip.ts';
 import { EXAMPLE, REPO } from '../support/paths.ts';
+import { builtinIndex } from '../../src/intel/builtin.ts';
 
 async function scan(roots: string[], opts: { limits?: Partial<Limits>; detectors?: readonly AnyDetector[] } = {}) {
   const findings: Finding[] = [];
   const problems: Problem[] = [];
   const skipped: Skipped[] = [];
-  const s = new Scanner({ detectors: opts.detectors ?? DETECTORS, readers: READERS, limits: { ...DEFAULT_LIMITS, ...opts.limits } }, {
+  const s = new Scanner({ detectors: opts.detectors ?? DETECTORS, readers: READERS, limits: { ...DEFAULT_LIMITS, ...opts.limits }, context: { intel: builtinIndex() } }, {
     finding: (f) => findings.push(f), problem: (p) => problems.push(p), skipped: (x) => skipped.push(x),
   });
   const stats = await s.scan(roots);
@@ -49,6 +50,10 @@ test('triage of the example incident finds the whole story, and nothing else', a
     'critical exchange.proxylogon.ssrf exchange/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG:12',
     'critical exchange.proxylogon.ssrf exchange/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG:13',
     'critical exchange.webshell.chopper exchange/inetpub/wwwroot/aspnet_client/system_web/ecu.aspx',
+    'high intel.match exchange/inetpub/wwwroot/aspnet_client/system_web/ecu.aspx', // signature-base web-shell location
+    'medium intel.match exchange/Logging/ECP/Server/ECPServer20210303-1.LOG:7', // CISA CHIRP: Set-OabVirtualDirectory.ExternalUrl='
+    'low intel.match exchange/collected/W3SVC1-u_ex210303.zip!/W3SVC1/u_ex210303.log:6', // CISA CHIRP user agent antSword
+    'low intel.match exchange/collected/W3SVC1-u_ex210303.zip!/W3SVC1/u_ex210303.log:7',
     `high exchange.proxylogon.ssrf ${proxy}/Ecp/HttpProxy_2021030306-1.LOG:11`,
     `high exchange.proxylogon.ssrf ${proxy}/Ecp/HttpProxy_2021030306-1.LOG:9`,
     'high sunburst.query dns/named-queries.log:2',

@@ -1,0 +1,227 @@
+import { isIP } from 'node:net';
+import { canonicalIpv6, normalizeDomain, normalizePath, normalizeUrl, normalizeUserAgent, type Indicator, type IndicatorType, type LogScope } from './indicator.ts';
+import type { ObservableView } from './observables.ts';
+
+/**
+ * The indicator index every detector queries. Exact values live in hash maps (O(1)); domains
+ * match themselves and their subdomains by walking labels from the right (O(labels)); IPv4 CIDR
+ * ranges are looked up per prefix length (≤ 33 probes); URLs match exactly or by prefix under
+ * their host; paths match as path suffixes; file-name patterns and log regexes are compiled once.
+ */
+export interface Match {
+  readonly indicator: Indicator;
+  /** What was seen (normalised), and for domains how many labels below the indicator. */
+  readonly value: string;
+  readonly depth?: number;
+}
+
+/** A STIX pattern that needs several properties of one record (compiled in stix/compile.ts). */
+export interface RecordPredicate {
+  readonly indicator: Indicator;
+  readonly objects: ReadonlySet<string>;
+  test(view: ObservableView): boolean;
+}
+
+export class IntelIndex {
+  private readonly exact = new Map<string, Indicator[]>(); // `${type}\0${value}`
+  private readonly domains = new Map<string, Indicator[]>();
+  private readonly cidr4 = new Map<number, Map<number, Indicator[]>>(); // prefix length → network → indicators
+  private readonly cidr6: { net: bigint; bits: number; ind: Indicator }[] = [];
+  private readonly urlPrefixes = new Map<string, { prefix: string; ind: Indicator }[]>(); // host → prefixes
+  private readonly pathSuffixes = new Map<string, Indicator[]>(); // last path segment → indicators
+  private readonly pathRegexes: { re: RegExp; ind: Indicator }[] = [];
+  private readonly logStrings: { scope: LogScope; s: string; ind: Indicator }[] = [];
+  private readonly logRegexes: { scope: LogScope; re: RegExp; ind: Indicator }[] = [];
+  readonly predicates: RecordPredicate[] = [];
+  private readonly counts = new Map<string, number>();
+  size = 0;
+
+  add(ind: Indicator): void {
+    this.size++;
+    this.counts.set(ind.type, (this.counts.get(ind.type) ?? 0) + 1);
+    switch (ind.type) {
+      case 'domain': push(this.domains, ind.value, ind); break;
+      case 'cidr': this.addCidr(ind); break;
+      case 'url': {
+        push(this.exact, `url\0${ind.value}`, ind);
+        const host = hostOf(ind.value);
+        if (host) { const l = this.urlPrefixes.get(host) ?? []; l.push({ prefix: ind.value, ind }); this.urlPrefixes.set(host, l); }
+        break;
+      }
+      case 'path': push(this.pathSuffixes, lastSegment(ind.value), ind); break;
+      case 'path-regex': this.pathRegexes.push({ re: new RegExp(ind.value, 'i'), ind }); break;
+      case 'log-string': this.logStrings.push({ scope: ind.scope ?? 'any-log', s: ind.value.toLowerCase(), ind }); break;
+      case 'log-regex': this.logRegexes.push({ scope: ind.scope ?? 'any-log', re: new RegExp(ind.value, 'i'), ind }); break;
+      default: push(this.exact, `${ind.type}\0${ind.value}`, ind);
+    }
+  }
+
+  addPredicate(p: RecordPredicate): void {
+    this.predicates.push(p);
+    this.size++;
+    this.counts.set('stix-pattern', (this.counts.get('stix-pattern') ?? 0) + 1);
+  }
+
+  /** Every indicator held (exact, domain, range, pattern and predicate entries). */
+  *all(): Generator<Indicator> {
+    for (const l of this.exact.values()) yield* l;
+    for (const l of this.domains.values()) yield* l;
+    for (const m of this.cidr4.values()) for (const l of m.values()) yield* l;
+    for (const c of this.cidr6) yield c.ind;
+    for (const l of this.urlPrefixes.values()) for (const x of l) if (!this.exact.has(`url\0${x.ind.value}`)) yield x.ind;
+    for (const l of this.pathSuffixes.values()) yield* l;
+    for (const x of this.pathRegexes) yield x.ind;
+    for (const x of this.logStrings) yield x.ind;
+    for (const x of this.logRegexes) yield x.ind;
+    for (const p of this.predicates) yield p.indicator;
+  }
+
+  /** Indicator counts per type. */
+  countsByType(): Record<string, number> {
+    return Object.fromEntries([...this.counts].sort());
+  }
+
+  private addCidr(ind: Indicator): void {
+    const [ip, b] = ind.value.split('/');
+    const bits = Number(b);
+    if (isIP(ip!) === 4) {
+      const net = v4(ip!) >>> 0;
+      const key = bits === 0 ? 0 : (net >>> (32 - bits)) >>> 0;
+      let m = this.cidr4.get(bits);
+      if (!m) { m = new Map(); this.cidr4.set(bits, m); }
+      push(m, key, ind);
+    } else {
+      this.cidr6.push({ net: v6(ip!) >> BigInt(128 - bits), bits, ind });
+    }
+  }
+
+  hash(h: string): Indicator[] {
+    const v = h.toLowerCase();
+    const t: IndicatorType = v.length === 64 ? 'sha256' : v.length === 40 ? 'sha1' : 'md5';
+    return this.exact.get(`${t}\0${v}`) ?? [];
+  }
+
+  /** The indicator domains `name` equals or lies under, nearest first. */
+  domain(name: string): Match[] {
+    const d = normalizeDomain(name);
+    if (!d) return [];
+    const out: Match[] = [];
+    let cut = 0;
+    for (let depth = 0; ; depth++) {
+      const hit = this.domains.get(cut === 0 ? d : d.slice(cut));
+      if (hit) for (const indicator of hit) out.push({ indicator, value: d, depth });
+      const dot = d.indexOf('.', cut);
+      if (dot < 0) return out;
+      cut = dot + 1;
+    }
+  }
+
+  ip(addr: string): Match[] {
+    const a = addr.trim().replace(/^\[|\]$/g, '');
+    const fam = isIP(a);
+    if (fam === 0) return [];
+    const canon = fam === 6 ? canonicalIpv6(a) : a;
+    const out: Match[] = (this.exact.get(`${fam === 4 ? 'ipv4' : 'ipv6'}\0${canon}`) ?? []).map((indicator) => ({ indicator, value: canon }));
+    if (fam === 4 && this.cidr4.size) {
+      const n = v4(a) >>> 0;
+      for (const [bits, m] of this.cidr4) {
+        const hit = m.get(bits === 0 ? 0 : (n >>> (32 - bits)) >>> 0);
+        if (hit) for (const indicator of hit) out.push({ indicator, value: canon });
+      }
+    } else if (fam === 6 && this.cidr6.length) {
+      const n = v6(a);
+      for (const c of this.cidr6) if (n >> BigInt(128 - c.bits) === c.net) out.push({ indicator: c.ind, value: canon });
+    }
+    return out;
+  }
+
+  /** Exact URL, else URL prefixes under the same host, else the host as a domain. */
+  url(raw: string): Match[] {
+    const u = normalizeUrl(raw);
+    if (!u) return [];
+    const out: Match[] = (this.exact.get(`url\0${u}`) ?? []).map((indicator) => ({ indicator, value: u }));
+    const host = hostOf(u);
+    if (!out.length && host) for (const p of this.urlPrefixes.get(host) ?? []) if (u.startsWith(p.prefix) && u !== p.prefix) out.push({ indicator: p.ind, value: u });
+    if (host) for (const m of this.domain(host)) out.push({ indicator: m.indicator, value: u, ...(m.depth !== undefined ? { depth: m.depth } : {}) });
+    return out;
+  }
+
+  email(addr: string): Match[] {
+    const a = addr.trim().toLowerCase();
+    const out: Match[] = (this.exact.get(`email\0${a}`) ?? []).map((indicator) => ({ indicator, value: a }));
+    const at = a.lastIndexOf('@');
+    if (at > 0) for (const m of this.domain(a.slice(at + 1))) out.push({ ...m, value: a });
+    return out;
+  }
+
+  value(type: IndicatorType, v: string): Indicator[] {
+    const key = type === 'user-agent' ? normalizeUserAgent(v) : type === 'filename' ? v.toLowerCase() : v;
+    return this.exact.get(`${type}\0${key}`) ?? [];
+  }
+
+  /** A file path (any separator, any drive): indicator paths match as whole trailing segments. */
+  path(raw: string): Match[] {
+    const p = normalizePath(raw);
+    const out: Match[] = [];
+    const segs = p.split('/').filter(Boolean);
+    for (const ind of this.pathSuffixes.get(lastSegment(p)) ?? []) {
+      // Collections drop a prefix (`C:\Program Files\…\V15`) and feeds name full paths: match when
+      // the trailing segments agree, at least the file and its folder (or all of the shorter path).
+      const iseg = ind.value.split('/').filter(Boolean);
+      let k = 0;
+      while (k < segs.length && k < iseg.length && segs[segs.length - 1 - k] === iseg[iseg.length - 1 - k]) k++;
+      if (k === iseg.length || (k >= 2 && (k === segs.length || k >= 3))) out.push({ indicator: ind, value: p });
+    }
+    const name = lastSegment(p);
+    for (const ind of this.exact.get(`filename\0${name}`) ?? []) out.push({ indicator: ind, value: p });
+    if (this.pathRegexes.length) {
+      const win = `\\${p.replace(/\//g, '\\')}`; // feeds write these against Windows paths
+      for (const { re, ind } of this.pathRegexes) if (re.test(win)) out.push({ indicator: ind, value: p });
+    }
+    return out;
+  }
+
+  /** Substring and regex indicators over a raw log line of the given family. */
+  logLine(scope: LogScope, line: string): Match[] {
+    if (!this.logStrings.length && !this.logRegexes.length) return [];
+    const out: Match[] = [];
+    let lower: string | null = null;
+    for (const x of this.logStrings) {
+      if (x.scope !== scope && x.scope !== 'any-log') continue;
+      lower ??= line.toLowerCase();
+      if (lower.includes(x.s)) out.push({ indicator: x.ind, value: line });
+    }
+    for (const x of this.logRegexes) if ((x.scope === scope || x.scope === 'any-log') && x.re.test(line)) out.push({ indicator: x.ind, value: line });
+    return out;
+  }
+
+  get hasLogPatterns(): boolean { return this.logStrings.length + this.logRegexes.length > 0; }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v); else m.set(k, [v]);
+}
+
+function hostOf(url: string): string | null {
+  try { return new URL(url).hostname; } catch { return null; }
+}
+
+function lastSegment(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i >= 0 ? p.slice(i + 1) : p;
+}
+
+function v4(ip: string): number {
+  const p = ip.split('.');
+  return ((+p[0]! << 24) | (+p[1]! << 16) | (+p[2]! << 8) | +p[3]!) >>> 0;
+}
+
+function v6(ip: string): bigint {
+  const full = canonicalIpv6(ip);
+  const [head, tail] = full.includes('::') ? full.split('::') : [full, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined ? (tail ? tail.split(':') : []) : [];
+  const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  return groups.reduce((n, g) => (n << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
+}
