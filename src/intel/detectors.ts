@@ -108,7 +108,8 @@ export function fileHits(intel: IntelIndex, rec: FileRecord | FileEntry): Hit[] 
 }
 
 function dnsHits(intel: IntelIndex, q: DnsQuery): Hit[] {
-  const hits = intel.domain(q.qname).map(tag('query'));
+  // SUNBURST's DGA names are decoded, and reported in depth, by the sunburst detector.
+  const hits = isSunburstName(q.qname) ? [] : intel.domain(q.qname).map(tag('query'));
   for (const a of q.answers ?? []) hits.push(...(intel.ip(a).length ? intel.ip(a) : intel.domain(a)).map(tag('answer')));
   if (q.client) hits.push(...intel.ip(q.client).map(tag('client')));
   return hits;
@@ -173,9 +174,7 @@ export const intelDetector = defineDetector({
             report(fileHits(intel, rec), { source: rec.source }, emit, { file: rec.kind === 'file' ? rec.source.path : rec.path });
             return;
           case 'dns.query':
-            // SUNBURST's DGA names are decoded, and reported in depth, by the sunburst detector.
             if (rec.response && !rec.answers?.length) return;
-            if (isSunburstName(rec.qname)) return;
             report(dnsHits(intel, rec), rec, emit, { qname: rec.qname, ...(rec.client ? { client: rec.client } : {}) });
             return;
           case 'mail':

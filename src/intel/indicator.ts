@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
  */
 export const INDICATOR_TYPES = [
   'sha256', 'sha1', 'md5', 'domain', 'url', 'ipv4', 'ipv6', 'cidr', 'email', 'filename', 'path',
-  'user-agent', 'email-subject', 'registry-key', 'user-account', 'log-string', 'log-regex', 'path-regex',
+  'user-agent', 'email-subject', 'registry-key', 'user-account', 'log-string', 'log-regex', 'path-regex', 'stix-pattern',
 ] as const;
 export type IndicatorType = (typeof INDICATOR_TYPES)[number];
 

@@ -94,7 +94,7 @@ export function compilePattern(pattern: string, base: Omit<Indicator, 'type' | '
   }
   for (const s of staged) index.add(s.ind);
   for (const p of preds) {
-    const ind: Indicator = { ...base, type: 'log-string', value: pattern, raw: pattern };
+    const ind: Indicator = { ...base, type: 'stix-pattern', value: pattern, raw: pattern };
     index.addPredicate({ indicator: { ...ind, note: ind.note ?? 'STIX pattern' }, objects: p.objects, test: (view) => evaluate(p.comparison, view) });
   }
   return { ok: true, entries: staged.length + preds.length };
