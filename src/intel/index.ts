@@ -23,7 +23,7 @@ export interface RecordPredicate {
 }
 
 export class IntelIndex {
-  private readonly exact = new Map<string, Indicator[]>(); // `${type}\0${value}`
+  private readonly exact = new Map<IndicatorType, Map<string, Indicator[]>>(); // type → value → indicators
   private readonly domains = new Map<string, Indicator[]>();
   private readonly cidr4 = new Map<number, Map<number, Indicator[]>>(); // prefix length → network → indicators
   private readonly cidr6: { net: bigint; bits: number; ind: Indicator }[] = [];
@@ -43,7 +43,7 @@ export class IntelIndex {
       case 'domain': push(this.domains, ind.value, ind); break;
       case 'cidr': this.addCidr(ind); break;
       case 'url': {
-        push(this.exact, `url\0${ind.value}`, ind);
+        this.putExact('url', ind.value, ind);
         const host = hostOf(ind.value);
         if (host) { const l = this.urlPrefixes.get(host) ?? []; l.push({ prefix: ind.value, ind }); this.urlPrefixes.set(host, l); }
         break;
@@ -52,8 +52,18 @@ export class IntelIndex {
       case 'path-regex': this.pathRegexes.push({ re: new RegExp(ind.value, 'i'), ind }); break;
       case 'log-string': this.logStrings.push({ scope: ind.scope ?? 'any-log', s: ind.value.toLowerCase(), ind }); break;
       case 'log-regex': this.logRegexes.push({ scope: ind.scope ?? 'any-log', re: new RegExp(ind.value, 'i'), ind }); break;
-      default: push(this.exact, `${ind.type}\0${ind.value}`, ind);
+      default: this.putExact(ind.type, ind.value, ind);
     }
+  }
+
+  private putExact(type: IndicatorType, value: string, ind: Indicator): void {
+    let m = this.exact.get(type);
+    if (!m) { m = new Map(); this.exact.set(type, m); }
+    push(m, value, ind);
+  }
+
+  private getExact(type: IndicatorType, value: string): Indicator[] | undefined {
+    return this.exact.get(type)?.get(value);
   }
 
   addPredicate(p: RecordPredicate): void {
@@ -64,11 +74,11 @@ export class IntelIndex {
 
   /** Every indicator held (exact, domain, range, pattern and predicate entries). */
   *all(): Generator<Indicator> {
-    for (const l of this.exact.values()) yield* l;
+    for (const m of this.exact.values()) for (const l of m.values()) yield* l;
     for (const l of this.domains.values()) yield* l;
     for (const m of this.cidr4.values()) for (const l of m.values()) yield* l;
     for (const c of this.cidr6) yield c.ind;
-    for (const l of this.urlPrefixes.values()) for (const x of l) if (!this.exact.has(`url\0${x.ind.value}`)) yield x.ind;
+    for (const l of this.urlPrefixes.values()) for (const x of l) if (!this.getExact('url', x.ind.value)) yield x.ind;
     for (const l of this.pathSuffixes.values()) yield* l;
     for (const x of this.pathRegexes) yield x.ind;
     for (const x of this.logStrings) yield x.ind;
@@ -98,12 +108,15 @@ export class IntelIndex {
   hash(h: string): Indicator[] {
     const v = h.toLowerCase();
     const t: IndicatorType = v.length === 64 ? 'sha256' : v.length === 40 ? 'sha1' : 'md5';
-    return this.exact.get(`${t}\0${v}`) ?? [];
+    return this.getExact(t, v) ?? [];
   }
 
   /** The indicator domains `name` equals or lies under, nearest first. */
   domain(name: string): Match[] {
-    const d = normalizeDomain(name);
+    if (this.domains.size === 0) return [];
+    // Observed names are mostly plain lower-case ASCII already: normalise only what is not.
+    let d: string | null = name.endsWith('.') ? name.slice(0, -1) : name;
+    if (!PLAIN_NAME.test(d)) d = normalizeDomain(d);
     if (!d) return [];
     const out: Match[] = [];
     let cut = 0;
@@ -117,11 +130,12 @@ export class IntelIndex {
   }
 
   ip(addr: string): Match[] {
-    const a = addr.trim().replace(/^\[|\]$/g, '');
+    const a = addr.charCodeAt(0) === 0x5b /* [ */ ? addr.trim().replace(/^\[|\]$/g, '') : addr;
     const fam = isIP(a);
     if (fam === 0) return [];
     const canon = fam === 6 ? canonicalIpv6(a) : a;
-    const out: Match[] = (this.exact.get(`${fam === 4 ? 'ipv4' : 'ipv6'}\0${canon}`) ?? []).map((indicator) => ({ indicator, value: canon }));
+    const exact = this.getExact(fam === 4 ? 'ipv4' : 'ipv6', canon);
+    const out: Match[] = exact ? exact.map((indicator) => ({ indicator, value: canon })) : [];
     if (fam === 4 && this.cidr4.size) {
       const n = v4(a) >>> 0;
       for (const [bits, m] of this.cidr4) {
@@ -139,7 +153,7 @@ export class IntelIndex {
   url(raw: string): Match[] {
     const u = normalizeUrl(raw);
     if (!u) return [];
-    const out: Match[] = (this.exact.get(`url\0${u}`) ?? []).map((indicator) => ({ indicator, value: u }));
+    const out: Match[] = (this.getExact('url', u) ?? []).map((indicator) => ({ indicator, value: u }));
     const host = hostOf(u);
     if (!out.length && host) for (const p of this.urlPrefixes.get(host) ?? []) if (u.startsWith(p.prefix) && u !== p.prefix) out.push({ indicator: p.ind, value: u });
     if (host) for (const m of this.domain(host)) out.push({ indicator: m.indicator, value: u, ...(m.depth !== undefined ? { depth: m.depth } : {}) });
@@ -148,7 +162,7 @@ export class IntelIndex {
 
   email(addr: string): Match[] {
     const a = addr.trim().toLowerCase();
-    const out: Match[] = (this.exact.get(`email\0${a}`) ?? []).map((indicator) => ({ indicator, value: a }));
+    const out: Match[] = (this.getExact('email', a) ?? []).map((indicator) => ({ indicator, value: a }));
     const at = a.lastIndexOf('@');
     if (at > 0) for (const m of this.domain(a.slice(at + 1))) out.push({ ...m, value: a });
     return out;
@@ -156,7 +170,7 @@ export class IntelIndex {
 
   value(type: IndicatorType, v: string): Indicator[] {
     const key = type === 'user-agent' ? normalizeUserAgent(v) : type === 'filename' ? v.toLowerCase() : v;
-    return this.exact.get(`${type}\0${key}`) ?? [];
+    return this.getExact(type, key) ?? [];
   }
 
   /** A file path (any separator, any drive): indicator paths match as whole trailing segments. */
@@ -173,7 +187,7 @@ export class IntelIndex {
       if (k === iseg.length || (k >= 2 && (k === segs.length || k >= 3))) out.push({ indicator: ind, value: p });
     }
     const name = lastSegment(p);
-    for (const ind of this.exact.get(`filename\0${name}`) ?? []) out.push({ indicator: ind, value: p });
+    for (const ind of this.getExact('filename', name) ?? []) out.push({ indicator: ind, value: p });
     if (this.pathRegexes.length) {
       const win = `\\${p.replace(/\//g, '\\')}`; // feeds write these against Windows paths
       for (const { re, ind } of this.pathRegexes) if (re.test(win)) out.push({ indicator: ind, value: p });
@@ -197,6 +211,8 @@ export class IntelIndex {
 
   get hasLogPatterns(): boolean { return this.logStrings.length + this.logRegexes.length > 0; }
 }
+
+const PLAIN_NAME = /^[a-z0-9_.-]{1,253}$/;
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const l = m.get(k);
