@@ -4,6 +4,7 @@ import { detectorsCommand } from './detectors.ts';
 import { dnsCommand } from './dns.ts';
 import { orionCommand } from './orion.ts';
 import { intelCommand } from './intel.ts';
+import { exchangeCommand } from './exchange.ts';
 import { EXIT_USAGE_OR_INPUT, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   dnsCommand(program);
   orionCommand(program);
   intelCommand(program);
+  exchangeCommand(program);
   detectorsCommand(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program)) c.exitOverride();

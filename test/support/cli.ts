@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO } from './paths.ts';
 
@@ -8,4 +8,16 @@ export function vigil(args: readonly string[], opts: { env?: Record<string, stri
     cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', ...opts.env }, input: opts.input ?? '', maxBuffer: 256 * 1024 * 1024,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Like `vigil`, without blocking this process (for tests whose servers live in it). */
+export function vigilAsync(args: readonly string[], opts: { env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(REPO, 'bin/vigil.js'), ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
