@@ -30,6 +30,12 @@ class Header {
 
   values(line: string): string[] { return this.split(line); }
 
+  private index: Map<string, number> | null = null;
+  indexOf(name: string): number {
+    this.index ??= new Map(this.columns.map((c, i) => [c, i]));
+    return this.index.get(name) ?? -1;
+  }
+
   fields(values: readonly string[]): Record<string, string> {
     const out: Record<string, string> = {};
     for (let c = 0; c < this.columns.length; c++) out[this.columns[c]!] = values[c] ?? '';
@@ -58,6 +64,12 @@ class Row<K extends LogKind> implements LogEvent<K> {
 
   get fields(): Record<string, string> {
     return (this.#fields ??= this.#header.fields(this.#split()));
+  }
+
+  field(name: string): string | undefined {
+    if (this.#fields) return this.#fields[name];
+    const i = this.#header.indexOf(name);
+    return i < 0 ? undefined : this.#split()[i] ?? '';
   }
 
   get time(): string | undefined {

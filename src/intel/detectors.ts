@@ -10,6 +10,7 @@ import { isSunburstName } from '../dns/sunburst/decode.ts';
 import { orionBuilds } from '../supplychain/orion.ts';
 import { address, header, mailTime, parseMail } from '../mail/parse.ts';
 import { extractUrls, unwrap } from '../mail/urls.ts';
+import { mayHaveAttachment } from '../mail/attachments.ts';
 
 /**
  * The IOC detector: every record kind is looked up in the indicator index — files by hash, name
@@ -91,6 +92,9 @@ function shorten(s: string, n = 100): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
+// No lookarounds: V8 runs them slowly over multi-GB logs; boundaries are checked by hand.
+const IPV4 = /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g;
+
 const tag = (field: string) => (m: Match): Hit => ({ match: m, field });
 
 export function fileHits(intel: IntelIndex, rec: FileRecord | FileEntry): Hit[] {
@@ -125,17 +129,66 @@ function logHits(intel: IntelIndex, rec: LogEvent): Hit[] {
   if (intel.hasLogPatterns) hits.push(...intel.logLine(rec.kind as LogScope, rec.line).map(tag('log line')));
   const f = LOG_FIELDS[rec.kind];
   if (!f) return hits;
-  const fields = rec.fields;
-  for (const k of f.ip) {
-    const v = fields[k];
-    if (v && v !== '-') for (const ip of v.split(/[,\s]+/)) hits.push(...intel.ip(ip.replace(/:\d+$/, '')).map(tag(k)));
+  if (intel.has('ipv4') || intel.has('cidr')) {
+    // Look at the IPv4 addresses anywhere in the raw line first; split the line only on a hit.
+    const line = rec.line;
+    IPV4.lastIndex = 0;
+    for (let m = IPV4.exec(line); m; m = IPV4.exec(line)) {
+      const before = line.charCodeAt(m.index - 1);
+      const after = line.charCodeAt(m.index + m[0].length);
+      if ((before >= 48 && before <= 57) || before === 46 || (after >= 48 && after <= 57) || after === 46) continue; // part of a longer number
+      const found = intel.ip(m[0]);
+      if (!found.length) continue;
+      const field = f.ip.find((k) => rec.field(k)?.split(/[,\s]+/).some((v) => v.replace(/:\d+$/, '') === m![0])) ?? 'log line';
+      hits.push(...found.map(tag(field)));
+    }
   }
-  const ua = fields[f.ua];
-  if (ua && ua !== '-') for (const indicator of intel.value('user-agent', ua)) hits.push({ match: { indicator, value: ua }, field: f.ua });
+  if (intel.has('ipv6')) {
+    for (const k of f.ip) {
+      const v = rec.field(k);
+      if (v && v.includes(':')) for (const ip of v.split(/[,\s]+/)) hits.push(...intel.ip(ip).map(tag(k)));
+    }
+  }
+  if (intel.has('user-agent')) {
+    const ua = rec.field(f.ua);
+    if (ua && ua !== '-') for (const indicator of intel.value('user-agent', ua)) hits.push({ match: { indicator, value: ua }, field: f.ua });
+  }
   return hits;
 }
 
+/** The raw header block, unfolded, as name → first value (lower-case names). */
+function rawHeaders(raw: string): Map<string, string> {
+  const end = raw.search(/\r?\n\r?\n/);
+  const block = (end >= 0 ? raw.slice(0, end) : raw).replace(/\r?\n[ \t]+/g, ' ');
+  const out = new Map<string, string>();
+  for (const line of block.split(/\r?\n/)) {
+    const c = line.indexOf(':');
+    if (c > 0) { const k = line.slice(0, c).trim().toLowerCase(); if (!out.has(k)) out.set(k, line.slice(c + 1).trim()); }
+  }
+  return out;
+}
+
+/**
+ * Most mail needs no MIME parse to be checked: senders come from the header block and links from
+ * the raw text (quoted-printable soft breaks undone). Messages with attachments or base64 bodies
+ * are parsed (bounded, and shared with the other mail detectors).
+ */
 async function mailHits(intel: IntelIndex, rec: MailRecord): Promise<{ hits: Hit[]; time?: string; extra: Record<string, EvidenceValue> }> {
+  const bytes = Buffer.from(rec.raw.buffer, rec.raw.byteOffset, rec.raw.byteLength);
+  if (!mayHaveAttachment(rec.raw) && bytes.indexOf('base64', 0, 'latin1') < 0 && bytes.indexOf('BASE64', 0, 'latin1') < 0 && bytes.indexOf('Base64', 0, 'latin1') < 0) {
+    const raw = bytes.toString('latin1');
+    const h = rawHeaders(raw);
+    const hits: Hit[] = [];
+    const from = address(h.get('from'));
+    for (const [field, a] of [['from', from], ['reply-to', address(h.get('reply-to'))], ['return-path', address(h.get('return-path'))], ['sender', address(h.get('sender'))]] as const) if (a) hits.push(...intel.email(a).map(tag(field)));
+    const subject = h.get('subject');
+    if (subject) for (const indicator of intel.value('email-subject', subject)) hits.push({ match: { indicator, value: subject }, field: 'subject' });
+    const body = raw.replace(/=\r?\n/g, '').replace(/=3D/gi, '=');
+    for (const u of extractUrls(body, body)) for (const target of unwrap(u)) hits.push(...intel.url(target).map((m) => ({ match: m, field: target === u ? 'link' : `link (unwrapped from ${shorten(u, 60)})` })));
+    const date = h.get('date');
+    const time = date && !Number.isNaN(Date.parse(date)) ? new Date(date).toISOString() : undefined;
+    return { hits, ...(time ? { time } : {}), extra: { messageId: h.get('message-id') ?? '', from: from ?? '', subject: subject ?? '' } };
+  }
   const email = await parseMail(rec);
   const hits: Hit[] = [];
   const from = email.from?.address?.toLowerCase();
@@ -183,8 +236,8 @@ export const intelDetector = defineDetector({
             const hits = logHits(intel, rec);
             if (!hits.length) return;
             const f = LOG_FIELDS[rec.kind];
-            const host = f?.host ? rec.fields[f.host] : undefined;
-            const url = f ? [rec.fields[f.url[0]], rec.fields[f.url[1]]].filter((x) => x && x !== '-').join('?') : '';
+            const host = f?.host ? rec.field(f.host) : undefined;
+            const url = f ? [rec.field(f.url[0]), rec.field(f.url[1])].filter((x) => x && x !== '-').join('?') : '';
             report(hits, { source: rec.source, time: rec.time, host: host && host !== '-' ? host : undefined }, emit, { ...(url ? { url } : {}), line: shorten(rec.line, 500) });
           }
         }

@@ -195,9 +195,26 @@ export class IntelIndex {
     return out;
   }
 
+  private readonly quick = new Map<LogScope, RegExp | null>();
+
+  /** One case-insensitive test per scope that any of its strings or regexes could match. */
+  private quickTest(scope: LogScope): RegExp | null {
+    if (this.quick.has(scope)) return this.quick.get(scope)!;
+    const parts = [
+      ...this.logStrings.filter((x) => x.scope === scope || x.scope === 'any-log').map((x) => x.s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')),
+      ...this.logRegexes.filter((x) => x.scope === scope || x.scope === 'any-log').map((x) => `(?:${x.re.source})`),
+    ];
+    let re: RegExp | null = null;
+    if (parts.length) { try { re = new RegExp(parts.join('|'), 'i'); } catch { re = /[^]/; } }
+    this.quick.set(scope, re);
+    return re;
+  }
+
   /** Substring and regex indicators over a raw log line of the given family. */
   logLine(scope: LogScope, line: string): Match[] {
     if (!this.logStrings.length && !this.logRegexes.length) return [];
+    const quick = this.quickTest(scope);
+    if (!quick || !quick.test(line)) return [];
     const out: Match[] = [];
     let lower: string | null = null;
     for (const x of this.logStrings) {
@@ -210,6 +227,11 @@ export class IntelIndex {
   }
 
   get hasLogPatterns(): boolean { return this.logStrings.length + this.logRegexes.length > 0; }
+
+  /** Does the index hold any indicator of this exact type? (Lets callers skip work.) */
+  has(type: IndicatorType): boolean {
+    return (this.counts.get(type) ?? 0) > 0;
+  }
 }
 
 const PLAIN_NAME = /^[a-z0-9_.-]{1,253}$/;

@@ -58,6 +58,8 @@ export interface LogEvent<K extends LogKind = LogKind> {
   readonly time?: string;
   /** Field name → raw value as logged (W3C `-` is kept as `-`). */
   readonly fields: Readonly<Record<string, string>>;
+  /** One field's value (cheaper than `fields` when a detector needs two or three). */
+  field(name: string): string | undefined;
 }
 
 export type LogKind = 'exchange.httpproxy' | 'exchange.ecp' | 'exchange.oab' | 'iis.w3c';
