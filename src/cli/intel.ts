@@ -43,13 +43,13 @@ Exit code 2 when a feed has rejected indicators.`)
   intel.command('list')
     .summary('list the built-in indicator packs')
     .description('Summarise the built-in packs (HAFNIUM, NOBELIUM, SUNBURST): files, formats and indicator counts; with --all, every indicator.')
-    .option('--all', 'print every indicator (type, value, pack, note) as tab-separated lines')
+    .option('--all', 'print every indicator (type, value, pack, date, note, source) as tab-separated lines')
     .action((opts: { all?: boolean }) => {
       const index = new IntelIndex();
       const reports = loadBuiltin(index);
       if (opts.all) {
         const rows: string[] = [];
-        for (const ind of index.all()) rows.push([ind.type, ind.raw, ind.feed, ind.note ?? '', ind.source ?? ''].map((x) => x.replace(/[\t\n]/g, ' ')).join('\t'));
+        for (const ind of index.all()) rows.push([ind.type, ind.raw, ind.feed, ind.date ?? '', ind.note ?? '', ind.source ?? ''].map((x) => x.replace(/[\t\n]/g, ' ')).join('\t'));
         process.stdout.write(`${rows.join('\n')}\n`);
         return;
       }

@@ -149,6 +149,12 @@ function logHits(intel: IntelIndex, rec: LogEvent): Hit[] {
       if (v && v.includes(':')) for (const ip of v.split(/[,\s]+/)) hits.push(...intel.ip(ip).map(tag(k)));
     }
   }
+  if (intel.has('user-account')) {
+    for (const k of f.user) {
+      const v = rec.field(k);
+      if (v && v !== '-') for (const indicator of intel.value('user-account', v)) hits.push({ match: { indicator, value: v }, field: k });
+    }
+  }
   if (intel.has('user-agent')) {
     const ua = rec.field(f.ua);
     if (ua && ua !== '-') for (const indicator of intel.value('user-agent', ua)) hits.push({ match: { indicator, value: ua }, field: f.ua });

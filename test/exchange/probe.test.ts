@@ -102,3 +102,35 @@ test('vigil exchange probe: JSON Lines contract, CSV, summary, exit code', async
   assert.equal((await vigil(['exchange', 'probe', ok.url, '--timeout', '2'])).code, 0, 'only patched: exit 0');
   assert.equal((await vigil(['exchange', 'probe'])).code, 2, 'no targets: usage error');
 });
+
+test('probe over IPv6 loopback, and through an HTTP CONNECT proxy named by HTTPS_PROXY', async (t) => {
+  const { default: https } = await import('node:https');
+  const { default: http } = await import('node:http');
+  const net = await import('node:net');
+  const { handler, selfSigned } = await import('../support/exchange-sim.ts');
+  // IPv6: the same simulated server on [::1], when the machine has IPv6 loopback.
+  const v6 = https.createServer(selfSigned(), handler({ kind: 'exchange', build: '15.2.858.12', header: true, exporttool: false }));
+  const ok6 = await new Promise<boolean>((resolve) => { v6.once('error', () => resolve(false)); v6.listen(0, '::1', () => resolve(true)); });
+  if (ok6) {
+    const r = await probe(`https://[::1]:${(v6.address() as import('node:net').AddressInfo).port}`, opts);
+    assert.deepEqual([r.verdict, r.build], ['patched', '15.2.858.12']);
+    v6.close();
+  } else t.diagnostic('no IPv6 loopback on this machine: IPv6 part skipped');
+  // A CONNECT proxy on 127.0.0.1 that records what it tunnels.
+  const target = await sim({ kind: 'exchange', build: '15.1.2176.2', header: true, exporttool: false });
+  const tunnels: string[] = [];
+  const proxy = http.createServer((_req, res) => res.writeHead(405).end());
+  proxy.on('connect', (req, client, head) => {
+    tunnels.push(String(req.url));
+    const [host, port] = String(req.url).split(':');
+    const up = net.connect(Number(port), host, () => { client.write('HTTP/1.1 200 Connection Established\r\n\r\n'); up.write(head); up.pipe(client); client.pipe(up); });
+    up.on('error', () => client.destroy());
+    client.on('error', () => up.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`;
+  const r = await vigil(['exchange', 'probe', target.url, '--format', 'jsonl', '--timeout', '3'], { env: { HTTPS_PROXY: proxyUrl, NO_PROXY: '' } });
+  proxy.close();
+  assert.equal(JSON.parse(r.stdout.trim().split('\n')[0]!).evidence.verdict, 'vulnerable', r.stderr);
+  assert.ok(tunnels.includes(new URL(target.url).host), `the proxy tunnelled ${tunnels.join(', ')}`);
+});

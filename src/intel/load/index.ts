@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { IntelIndex } from '../index.ts';
+import type { Indicator } from '../indicator.ts';
 import { loadStix, isStix } from './stix.ts';
 import { isMispManifest, loadMispEvents, mispEvents } from './misp.ts';
 import { isCsvFeed, loadCsv } from './csv.ts';
@@ -17,7 +18,7 @@ export const MAX_FEED_BYTES = 512 * 1024 * 1024;
  * Load one feed file into the index, recognising its format by content: STIX 2.1 (JSON), MISP
  * (event, event list, feed manifest), CISA CHIRP (YAML), CSV with a header, or a plain list.
  */
-export function loadFeed(path: string, index: IntelIndex, feed = basename(path)): LoadReport {
+export function loadFeed(path: string, index: IntelIndex, feed = basename(path), defaults: FeedDefaults = {}): LoadReport {
   const buf = readFileSync(path);
   if (buf.length > MAX_FEED_BYTES) {
     const r = newReport(path, 'refused');
@@ -25,11 +26,15 @@ export function loadFeed(path: string, index: IntelIndex, feed = basename(path))
     return r;
   }
   const text = buf.toString('utf8').replace(/^\uFEFF/, '');
-  return loadFeedText(text, path, index, feed);
+  return loadFeedText(text, path, index, feed, defaults);
 }
 
-export function loadFeedText(text: string, path: string, index: IntelIndex, feed: string): LoadReport {
+/** Source and date for indicators whose feed row does not say (built-in packs name them per file). */
+export interface FeedDefaults { readonly source?: string; readonly date?: string }
+
+export function loadFeedText(text: string, path: string, index: IntelIndex, feed: string, defaults: FeedDefaults = {}): LoadReport {
   const file = basename(path);
+  if (defaults.source || defaults.date) index = withDefaults(index, defaults);
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     let doc: unknown;
@@ -72,4 +77,15 @@ function jsonPosition(text: string, e: Error): string {
   const before = text.slice(0, Number(m[1]));
   const line = before.split('\n').length;
   return `:${line}:${Number(m[1]) - before.lastIndexOf('\n')}`;
+}
+
+/** An index view that fills in a missing source and date on each indicator added through it. */
+function withDefaults(index: IntelIndex, d: FeedDefaults): IntelIndex {
+  return new Proxy(index, {
+    get(target, prop, receiver) {
+      if (prop === 'add') return (ind: Indicator) => target.add({ ...ind, ...(ind.source ? {} : d.source ? { source: d.source } : {}), ...(ind.date ? {} : d.date ? { date: d.date } : {}) });
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
