@@ -10,6 +10,9 @@ import type { Report } from '../report/report.ts';
 import { chooseFormat, Output } from './output.ts';
 import { exitCode, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
+import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
+import { EXCHANGE_DETECTORS, READERS } from '../triage/registry.ts';
+import { serverVerdicts } from '../exchange/verdict.ts';
 
 interface ProbeCliOptions {
   targets?: string; format?: string; out?: string; failOn: string; quiet?: boolean; progress: boolean;
@@ -39,7 +42,29 @@ function readTargets(args: string[], file: string | undefined): string[] {
 }
 
 export function exchangeCommand(program: Command): void {
-  const ex = program.command('exchange').summary('Exchange Server: remote exposure probe').description('Exchange Server commands.');
+  const ex = program.command('exchange').summary('Exchange Server: compromise assessment and exposure probe').description('Exchange Server commands.');
+  const hunt = ex.command('hunt')
+    .summary('was this Exchange server exploited, what was done, are shells still there?')
+    .description(`Assess a copy of an Exchange server's logs and files (a folder, zip or several): CVE-2021-26855
+SSRF in HttpProxy logs (AnchorMailbox and BackEndCookie, graded probe / attempt / exploitation /
+exploited), CVE-2021-27065 in ECP Server logs (script planted in a virtual directory and its
+export), CVE-2021-26858 in OAB generator logs, ProxyShell in IIS and HttpProxy logs, web-shell
+requests in IIS logs, web shells by content and by the HAFNIUM indicators, staged archives and
+LSASS dumps as context, and the build timeline from the logs judged against the fixed builds.
+Ends with one verdict per server: compromised, attempted, probed or no evidence.
+
+Log families are found by content, wherever they sit in the collection.`)
+    .argument('<path...>', 'collected folders, archives or log files');
+  addCommonOptions(hunt)
+    .addHelpText('after', `
+Examples:
+  $ vigil exchange hunt /cases/ex01/           # a KAPE or manual copy of the server
+  $ vigil exchange hunt ex01-logs.zip --format html --out ex01.html`)
+    .action(async (paths: string[], opts: CommonOptions) => {
+      const readers = Object.fromEntries(Object.entries(READERS).filter(([k]) => k.startsWith('exchange.') || k === 'iis.w3c' || k === 'listing.csv')) as typeof READERS;
+      process.exitCode = await runScan(paths, opts, { command: 'exchange hunt', detectors: EXCHANGE_DETECTORS, readers, post: (fs, roots) => serverVerdicts(fs, roots.join(', ')) });
+    });
+
   ex.command('probe')
     .summary('learn Exchange builds remotely and say who is exposed to ProxyLogon / ProxyShell')
     .description(`Probe Exchange servers without exploiting anything: read the build from the X-OWA-Version header,

@@ -75,6 +75,8 @@ export interface ScanCommand {
   readonly readers: Partial<Record<FileKind, Reader>>;
   /** A text report of the command's own, instead of the generic one. */
   readonly text?: (report: Report, color: boolean) => string;
+  /** Findings drawn from the others once the scan is over (e.g. a verdict per server). */
+  readonly post?: (findings: readonly Finding[], roots: readonly string[]) => Finding[];
   /** Sections of the command's own at the top of the HTML report. */
   readonly htmlSections?: (report: Report) => readonly HtmlSection[];
 }
@@ -120,6 +122,7 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   });
   const stats = await scanner.scan(paths);
   progress.done();
+  for (const f of cmd.post?.(findings, paths) ?? []) { findings.push(f); output.finding(f); }
 
   findings.sort(compareFindings);
   const base = paths.length === 1 ? await baseDir(paths[0]!) : undefined;

@@ -88,11 +88,13 @@ class Row<K extends LogKind> implements LogEvent<K> {
 }
 
 export function readExchangeCsv<K extends CsvKind>(kind: K) {
+  // The OAB generator log's layout is not publicly documented: read it line by line without a header.
+  const headerless = kind === 'exchange.oab' ? new Header([], splitCsvLine, (v) => isoTime(v.find((x) => /^\d{4}-\d\d-\d\dT/.test(x)))) : undefined;
   return (ctx: ReadContext) => readHeaderLog(ctx, kind, (fields) => {
     const columns = splitCsvLine(fields).map((c) => c.trim());
     const t = columns.findIndex((c) => TIME_FIELDS.includes(c));
     return new Header(columns, splitCsvLine, (v) => (t >= 0 ? isoTime(v[t]) : undefined));
-  });
+  }, headerless);
 }
 
 export function readW3c(ctx: ReadContext): AsyncGenerator<LogEvent<'iis.w3c'>[]> {
@@ -104,8 +106,8 @@ export function readW3c(ctx: ReadContext): AsyncGenerator<LogEvent<'iis.w3c'>[]>
   });
 }
 
-async function* readHeaderLog<K extends LogKind>(ctx: ReadContext, kind: K, header: (fields: string) => Header): AsyncGenerator<LogEvent<K>[]> {
-  let current: Header | null = null;
+async function* readHeaderLog<K extends LogKind>(ctx: ReadContext, kind: K, header: (fields: string) => Header, headerless?: Header): AsyncGenerator<LogEvent<K>[]> {
+  let current: Header | null = headerless ?? null;
   let reported = false;
   for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
     const { lines, firstLine } = batch;

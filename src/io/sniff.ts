@@ -41,6 +41,9 @@ export function sniff(head: Uint8Array, name: string): Sniffed {
 
   const w3c = sniffW3cFamily(lines);
   if (w3c) return w3c;
+  if (/OABGenerator|Download failed and temporary file '/i.test(text.slice(0, 65536)) && !/^(From |Received:)/m.test(text.slice(0, 200))) {
+    return { kind: 'exchange.oab', reason: 'Exchange OAB generator log (OABGenerator messages)' };
+  }
   const header = lines.find((l) => l.trim() !== '' && !l.startsWith('#TYPE'));
   if (header && header.includes(',') && isListingHeader(header.replace(/^\uFEFF/, '').split(','))) {
     return { kind: 'listing.csv', reason: 'file listing (CSV with path and hash columns)' };

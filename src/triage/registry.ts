@@ -11,6 +11,12 @@ import { chopperDetector } from '../exchange/webshell-content.ts';
 import { sunburstDetector } from '../dns/sunburst/detector.ts';
 import { orionDetector } from '../supplychain/orion.ts';
 import { readListing } from '../io/listing.ts';
+import { cve27065Detector } from '../exchange/checks/cve27065.ts';
+import { cve26858Detector } from '../exchange/checks/cve26858.ts';
+import { proxyShellDetector } from '../exchange/checks/proxyshell.ts';
+import { webShellAccessDetector } from '../exchange/checks/webshell-access.ts';
+import { buildTimelineDetector } from '../exchange/checks/build-timeline.ts';
+import { stagedFilesDetector } from '../exchange/checks/staged-files.ts';
 
 /**
  * What Vigil knows how to read and what it looks for. New capabilities register here: a reader
@@ -36,8 +42,20 @@ export const READERS: Partial<Record<FileKind, Reader>> = {
 export const DETECTORS: readonly AnyDetector[] = [
   intelDetector,
   proxyLogonSsrfDetector,
+  cve27065Detector,
+  cve26858Detector,
+  proxyShellDetector,
+  webShellAccessDetector,
+  buildTimelineDetector,
+  stagedFilesDetector,
   attachmentDetector,
   chopperDetector,
   sunburstDetector,
   orionDetector,
+];
+
+/** What `exchange hunt` runs: the Exchange checks, web-shell content, indicators and file context. */
+export const EXCHANGE_DETECTORS: readonly AnyDetector[] = [
+  proxyLogonSsrfDetector, cve27065Detector, cve26858Detector, proxyShellDetector, webShellAccessDetector,
+  buildTimelineDetector, chopperDetector, stagedFilesDetector, intelDetector, orionDetector,
 ];

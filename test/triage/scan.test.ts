@@ -50,6 +50,11 @@ test('triage of the example incident finds the whole story, and nothing else', a
     'critical exchange.proxylogon.ssrf exchange/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG:12',
     'critical exchange.proxylogon.ssrf exchange/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG:13',
     'critical exchange.webshell.chopper exchange/inetpub/wwwroot/aspnet_client/system_web/ecu.aspx',
+    'critical exchange.cve-2021-27065 exchange/Logging/ECP/Server/ECPServer20210303-1.LOG:7', // script planted in ExternalUrl
+    'critical exchange.cve-2021-27065 exchange/Logging/ECP/Server/ECPServer20210303-1.LOG:8', // Reset-OABVirtualDirectory to aspnet_client
+    'critical exchange.webshell-access exchange/collected/W3SVC1-u_ex210303.zip!/W3SVC1/u_ex210303.log:6',
+    'critical exchange.webshell-access exchange/collected/W3SVC1-u_ex210303.zip!/W3SVC1/u_ex210303.log:7',
+    'medium exchange.build exchange/Logging/HttpProxy/Owa/HttpProxy_2021030215-1.LOG:6', // 2016 CU19 before the March update
     'high intel.match exchange/inetpub/wwwroot/aspnet_client/system_web/ecu.aspx', // signature-base web-shell location
     'medium intel.match exchange/Logging/ECP/Server/ECPServer20210303-1.LOG:7', // CISA CHIRP: Set-OabVirtualDirectory.ExternalUrl='
     'low intel.match exchange/collected/W3SVC1-u_ex210303.zip!/W3SVC1/u_ex210303.log:6', // CISA CHIRP user agent antSword
@@ -114,7 +119,7 @@ test('a detector that throws is reported against the record, and the others stil
     create: () => ({ onRecord() { throw new Error('boom'); } }),
   });
   const { findings, problems } = await scan([join(EXAMPLE, 'exchange/Logging/HttpProxy/Owa')], { detectors: [broken, ...DETECTORS] });
-  assert.equal(findings.length, 2);
+  assert.equal(findings.length, 3); // two SSRF rows and the build timeline
   assert.equal(problems.length, 3);
   assert.deepEqual(problems[0], { level: 'error', source: { path: 'HttpProxy_2021030215-1.LOG', line: 6 }, message: 'detector test.broken could not analyse this exchange.httpproxy record: boom' });
 });
