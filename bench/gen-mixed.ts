@@ -15,6 +15,8 @@ import { makeZip } from '../scripts/lib/zip.ts';
 const out = process.argv[2];
 if (!out) { console.error('usage: node bench/gen-mixed.ts OUTDIR [GB]'); process.exit(2); }
 const gb = Number(process.argv[3] ?? 2);
+// --logs-only: just the Exchange HttpProxy and IIS logs (the exchange hunt benchmark).
+const logsOnly = process.argv.includes('--logs-only');
 const MB = 1024 * 1024;
 
 let rowNo = 0;
@@ -51,16 +53,17 @@ mkdirSync(join(out, 'bin'), { recursive: true });
 const proxyHeader = httpProxyLog([]);
 let seed = 0;
 const proxyBlock = () => proxyRows(2000, seed++);
-const nProxy = Math.max(1, Math.round(gb * 25));
+const nProxy = Math.max(1, Math.round(gb * (logsOnly ? 28 : 25)));
 for (let i = 0; i < nProxy; i++) await bigFile(join(out, `Exchange/Logging/HttpProxy/Owa/HttpProxy_20210303${String(i).padStart(2, '0')}-1.LOG`), proxyHeader, proxyBlock, 25 * MB);
 console.log(`${nProxy} HttpProxy logs`);
 
 const iisHeader = iisLog([]);
 const iisBlock = () => iisLog(Array.from({ length: 2000 }, (_, i) => ({ date: '2021-03-03', time: `0${i % 10}:00:${String(i % 60).padStart(2, '0')}`, 's-ip': '10.0.0.5', 'cs-method': 'GET', 'cs-uri-stem': '/owa/', 'cs-uri-query': '&CorrelationID=<empty>;&cafeReqId=7c1d0b0e-1b2a-4c3d-8e9f-0a1b2c3d4e5f;', 's-port': '443', 'cs-username': `user${i}@example.org`, 'c-ip': `10.1.${i % 250}.7`, 'cs(User-Agent)': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)', 'cs(Referer)': '-', 'sc-status': '200', 'sc-substatus': '0', 'sc-win32-status': '0', 'time-taken': '15' }))).split('\r\n').slice(4).join('\r\n');
-const nIis = Math.max(1, Math.round(gb * 10));
+const nIis = Math.max(1, Math.round(gb * (logsOnly ? 15 : 10)));
 for (let i = 0; i < nIis; i++) await bigFile(join(out, `inetpub/logs/LogFiles/W3SVC1/u_ex2103${String(i).padStart(2, '0')}.log`), iisHeader, iisBlock, 20 * MB);
 console.log(`${nIis} IIS logs`);
 
+if (logsOnly) { console.log('logs only; done'); process.exit(0); }
 let q = 0;
 const dnsBlock = () => bindQueryLog(Array.from({ length: 2000 }, () => ({ time: '2020-06-16T00:00:00Z', client: '10.20.0.31', name: ++q % 100_000 === 0 ? 'r1qshoj05ji05ac6eoip02jovt6i2v0c.appsync-api.us-east-1.avsvmcloud.com' : `host${q % 5000}.corp.example.org` })));
 const nDns = Math.max(1, Math.round(gb * 2.5));

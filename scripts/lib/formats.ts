@@ -11,7 +11,10 @@ function csvField(v: string): string {
 }
 
 export function httpProxyLog(rows: readonly Record<string, string>[], date = '2021-03-03T06:00:00.000Z'): string {
-  const head = ['#Software: Microsoft Exchange Server', '#Version: 15.01.2176.002', '#Log-type: HttpProxy Logs', `#Date: ${date}`, `#Fields: ${HTTPPROXY_FIELDS.join(',')}`];
+  // The header's #Version is the writing server's build, zero-padded as Exchange writes it.
+  const r0 = rows[0];
+  const version = r0?.['MajorVersion'] ? [r0['MajorVersion'], r0['MinorVersion'], r0['BuildVersion'], r0['RevisionVersion']].map((x, i) => String(x ?? '0').padStart([2, 2, 4, 3][i]!, '0')).join('.') : '15.01.2176.002';
+  const head = ['#Software: Microsoft Exchange Server', `#Version: ${version}`, '#Log-type: HttpProxy Logs', `#Date: ${date}`, `#Fields: ${HTTPPROXY_FIELDS.join(',')}`];
   const body = rows.map((r) => HTTPPROXY_FIELDS.map((f) => csvField(r[f] ?? '')).join(','));
   return `${[...head, ...body].join('\r\n')}\r\n`;
 }

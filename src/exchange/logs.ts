@@ -2,7 +2,7 @@ import { lineBatches } from '../io/lines.ts';
 import { splitCsvLine } from '../io/csvline.ts';
 import { longLineWarning, type ReadContext } from '../io/reader.ts';
 import type { SourceRef } from '../model/finding.ts';
-import type { LogEvent, LogKind } from '../model/records.ts';
+import type { LogEvent, LogHeader, LogKind } from '../model/records.ts';
 
 /**
  * Readers for header-driven logs: Exchange's CSV logs (HttpProxy, ECP Server, OAB generator) and
@@ -97,7 +97,7 @@ export function readExchangeCsv<K extends CsvKind>(kind: K) {
   }, headerless);
 }
 
-export function readW3c(ctx: ReadContext): AsyncGenerator<LogEvent<'iis.w3c'>[]> {
+export function readW3c(ctx: ReadContext): AsyncGenerator<(LogEvent<'iis.w3c'> | LogHeader)[]> {
   return readHeaderLog(ctx, 'iis.w3c', (fields) => {
     const columns = fields.split(/\s+/);
     const d = columns.indexOf('date');
@@ -106,17 +106,28 @@ export function readW3c(ctx: ReadContext): AsyncGenerator<LogEvent<'iis.w3c'>[]>
   });
 }
 
-async function* readHeaderLog<K extends LogKind>(ctx: ReadContext, kind: K, header: (fields: string) => Header, headerless?: Header): AsyncGenerator<LogEvent<K>[]> {
+async function* readHeaderLog<K extends LogKind>(ctx: ReadContext, kind: K, header: (fields: string) => Header, headerless?: Header): AsyncGenerator<(LogEvent<K> | LogHeader)[]> {
   let current: Header | null = headerless ?? null;
   let reported = false;
+  let directives: Record<string, string> = {};
+  let directivesLine = 0;
   for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
     const { lines, firstLine } = batch;
-    const out: LogEvent<K>[] = [];
+    const out: (LogEvent<K> | LogHeader)[] = [];
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (line === '') continue;
       if (line.charCodeAt(0) === 0x23 /* # */) {
-        if (line.startsWith('#Fields:')) current = header(line.slice(8).trim());
+        const d = /^#([A-Za-z-]+):\s*(.*)$/.exec(line);
+        if (d) {
+          if (!Object.keys(directives).length) directivesLine = firstLine + i;
+          directives[d[1]!.toLowerCase()] = d[2]!.trim();
+        }
+        if (line.startsWith('#Fields:')) {
+          current = header(line.slice(8).trim());
+          out.push({ kind: 'log.header', source: { path: ctx.path, line: directivesLine }, log: kind, directives });
+          directives = {};
+        }
         continue;
       }
       if (ctx.keep && !ctx.keep(line)) continue;

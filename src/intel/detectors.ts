@@ -236,6 +236,8 @@ export const intelDetector = defineDetector({
             if (rec.response && !rec.answers?.length) return;
             report(dnsHits(intel, rec), rec, emit, { qname: rec.qname, ...(rec.client ? { client: rec.client } : {}) });
             return;
+          case 'log.header':
+            return;
           case 'mail':
             return mailHits(intel, rec).then(({ hits, time, extra }) => report(hits, { source: rec.source, time }, emit, extra));
           default: {

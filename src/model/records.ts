@@ -79,9 +79,23 @@ export interface DnsQuery {
   readonly response?: boolean;
 }
 
+/**
+ * The header block of a W3C-style log (`#Software`, `#Version`, `#Log-type`, `#Date`, `#Fields`),
+ * once per block: Exchange writes the build of the writing server into `#Version`, so a patch
+ * timeline needs headers, not every line.
+ */
+export interface LogHeader {
+  readonly kind: 'log.header';
+  readonly source: SourceRef;
+  readonly log: LogKind;
+  /** Directive name (lower-case, e.g. `version`, `date`, `log-type`) → value. */
+  readonly directives: Readonly<Record<string, string>>;
+}
+
 export type VigilRecord =
   | FileRecord
   | FileEntry
+  | LogHeader
   | MailRecord
   | LogEvent<'exchange.httpproxy'>
   | LogEvent<'exchange.ecp'>

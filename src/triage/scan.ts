@@ -277,8 +277,11 @@ export class Scanner {
     this.stats.records++;
     const runs = this.runs.get(rec.kind);
     if (!runs) return undefined;
+    const line = 'line' in rec ? rec.line : undefined;
     for (let i = 0; i < runs.length; i++) {
       const r = runs[i]!;
+      // A detector's own pre-filter: it cannot find anything in a line that does not match.
+      if (line !== undefined && r.lineFilter && !r.lineFilter.test(line)) continue;
       try {
         const p = r.run.onRecord(rec, this.emit);
         if (p) return this.finishAsync(rec, runs, i, p);
@@ -291,8 +294,11 @@ export class Scanner {
 
   private async finishAsync(rec: VigilRecord, runs: readonly Run[], from: number, pending: Promise<void>): Promise<void> {
     try { await pending; } catch (e) { this.detectorFailed(runs[from]!.id, rec, e); }
+    const line = 'line' in rec ? rec.line : undefined;
     for (let i = from + 1; i < runs.length; i++) {
-      try { await runs[i]!.run.onRecord(rec, this.emit); } catch (e) { this.detectorFailed(runs[i]!.id, rec, e); }
+      const r = runs[i]!;
+      if (line !== undefined && r.lineFilter && !r.lineFilter.test(line)) continue;
+      try { await r.run.onRecord(rec, this.emit); } catch (e) { this.detectorFailed(r.id, rec, e); }
     }
   }
 

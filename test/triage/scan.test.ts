@@ -54,7 +54,7 @@ test('triage of the example incident finds the whole story, and nothing else', a
     'critical exchange.cve-2021-27065 exchange/Logging/ECP/Server/ECPServer20210303-1.LOG:8', // Reset-OABVirtualDirectory to aspnet_client
     'critical exchange.webshell-access exchange/collected/W3SVC1-u_ex210303.zip!/W3SVC1/u_ex210303.log:6',
     'critical exchange.webshell-access exchange/collected/W3SVC1-u_ex210303.zip!/W3SVC1/u_ex210303.log:7',
-    'medium exchange.build exchange/Logging/HttpProxy/Owa/HttpProxy_2021030215-1.LOG:6', // 2016 CU19 before the March update
+    'medium exchange.build exchange/Logging/HttpProxy/Owa/HttpProxy_2021030215-1.LOG:1', // 2016 CU19 before the March update (#Version header)
     'high intel.match exchange/inetpub/wwwroot/aspnet_client/system_web/ecu.aspx', // signature-base web-shell location
     'medium intel.match exchange/Logging/ECP/Server/ECPServer20210303-1.LOG:7', // CISA CHIRP: Set-OabVirtualDirectory.ExternalUrl='
     'low intel.match exchange/collected/W3SVC1-u_ex210303.zip!/W3SVC1/u_ex210303.log:6', // CISA CHIRP user agent antSword
@@ -101,6 +101,7 @@ test('hostile and broken inputs: each is named, the run goes on, nothing found i
     'high sunburst.query a-truncated.log.gz!/a-truncated.log:6', // found before the cut, kept
     'high sunburst.victim a-truncated.log.gz!/a-truncated.log:6',
     'high mail.attachment.disk-image c-nested.zip!/outer/inner.zip!/m.eml:1',
+    'medium exchange.build g-proxy.LOG:1', // the #Version header: 2016 CU19 RTM
   ].sort());
   const byPath = (p: string) => problems.filter((x) => x.source.path === p).map((x) => `${x.level}: ${x.message}`);
   assert.match(byPath('a-truncated.log.gz!/a-truncated.log').join(), /^error: after line \d+: unexpected end of file.*not analysed/);

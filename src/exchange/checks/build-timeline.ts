@@ -1,43 +1,76 @@
 import { defineDetector } from '../../model/detector.ts';
 import { makeFinding, type SourceRef } from '../../model/finding.ts';
 import { assessBuild } from '../builds.ts';
+import { isoTime } from '../logs.ts';
+
+/** Without a server name in the line, the collection's first folder is the best name we have. */
+function hostFromPath(path: string): string {
+  const first = path.split('/')[0] ?? '';
+  return path.includes('/') && /^[A-Za-z0-9][\w.-]{0,63}$/.test(first) && !/^(Logging|HttpProxy|inetpub|Exchange|Logs?|W3SVC\d*|collected)$/i.test(first) ? first : UNNAMED;
+}
+
+const UNNAMED = '(this collection)';
 
 /**
  * The build each server ran, and when, read from the logs it wrote (HttpProxy rows carry the
  * build of the server writing them; ECP rows carry S:BLD): a patch timeline that says whether the
  * server was still vulnerable when the attacks came, judged by the same tables as `exchange probe`.
  */
-const PROXY_BUILD = /^[^,]*,[^,]*,(\d{2}),(\d{1,2}),(\d{1,5}),(\d{1,5}),/;
 const ECP_BUILD = /S:BLD=(\d{2}\.\d{1,2}\.\d{1,5}\.\d{1,5})/;
+/** `#Version: 15.01.2176.002` → `15.1.2176.2`. */
+function headerBuild(v: string | undefined): string | undefined {
+  const m = v ? /^(\d{1,2})\.(\d{1,2})\.(\d{1,5})\.(\d{1,5})$/.exec(v.trim()) : null;
+  return m ? m.slice(1).map(Number).join('.') : undefined;
+}
 
 interface Seen { first: string; last: string; host: string; build: string; source: SourceRef; rows: number }
 
 export const buildTimelineDetector = defineDetector({
   id: 'exchange.build',
   description: 'The Exchange build each server ran over time (from HttpProxy and ECP rows), judged against the ProxyLogon/ProxyShell fixed builds',
-  kinds: ['exchange.httpproxy', 'exchange.ecp'],
+  kinds: ['log.header', 'exchange.ecp'],
   rules: [{ id: 'exchange.build', title: 'Exchange build seen in the logs (patch timeline)' }],
+  // ECP rows carry S:BLD; HttpProxy files say their build in the #Version header, once per file.
+  lineFilter: /S:BLD=/,
   create() {
     const seen = new Map<string, Seen>();
     return {
       onRecord(rec) {
         let build: string | undefined;
-        if (rec.kind === 'exchange.httpproxy') {
-          const m = PROXY_BUILD.exec(rec.line);
-          build = m ? `${m[1]}.${m[2]}.${m[3]}.${m[4]}` : undefined;
-          if (!build) { const f = ['MajorVersion', 'MinorVersion', 'BuildVersion', 'RevisionVersion'].map((k) => rec.field(k)); if (f.every((x) => x && /^\d+$/.test(x))) build = f.join('.'); }
+        let time: string | undefined;
+        let host: string;
+        if (rec.kind === 'log.header') {
+          // Only Exchange's own logs: IIS writes its own version (10.0) there.
+          if (rec.log !== 'exchange.httpproxy') return;
+          build = headerBuild(rec.directives['version']);
+          time = isoTime(rec.directives['date']);
+          host = hostFromPath(rec.source.path);
         } else {
           build = ECP_BUILD.exec(rec.line)?.[1];
+          time = rec.time;
+          host = rec.field('ServerName') || hostFromPath(rec.source.path);
         }
-        const time = rec.time;
         if (!build || !time) return;
-        const host = (rec.kind === 'exchange.httpproxy' ? rec.field('ServerHostName') : rec.field('ServerName')) || '(unnamed server)';
         const key = `${host}\0${build}`;
         const s = seen.get(key);
         if (!s) seen.set(key, { first: time, last: time, host, build, source: rec.source, rows: 1 });
         else { s.rows++; if (time < s.first) { s.first = time; s.source = rec.source; } if (time > s.last) s.last = time; }
       },
       finish(emit) {
+        // Builds read from file headers carry no server name: give them to the one server the
+        // collection names, when there is exactly one.
+        const named = new Set([...seen.values()].map((s) => s.host).filter((h) => h !== UNNAMED));
+        if (named.size === 1) {
+          const host = [...named][0]!;
+          for (const [k, s] of [...seen]) {
+            if (s.host !== UNNAMED) continue;
+            seen.delete(k);
+            const key = `${host}\0${s.build}`;
+            const t = seen.get(key);
+            if (!t) seen.set(key, { ...s, host });
+            else { t.rows += s.rows; if (s.first < t.first) { t.first = s.first; t.source = s.source; } if (s.last > t.last) t.last = s.last; }
+          }
+        }
         for (const s of seen.values()) {
           const a = assessBuild(s.build);
           emit(makeFinding({
