@@ -56,6 +56,7 @@ Ends with one verdict per server: compromised, attempted, probed or no evidence.
 Log families are found by content, wherever they sit in the collection.`)
     .argument('<path...>', 'collected folders, archives or log files');
   addCommonOptions(hunt)
+    .option('--yara <rules...>', 'also run these YARA rule files over the collected files')
     .addHelpText('after', `
 Examples:
   $ vigil exchange hunt /cases/ex01/           # a KAPE or manual copy of the server

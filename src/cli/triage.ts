@@ -17,6 +17,7 @@ import { Progress } from './progress.ts';
 import { exitCode, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
 import { buildIndex } from '../intel/builtin.ts';
+import { compileRules } from '../exchange/checks/yara.ts';
 
 export interface CommonOptions {
   format?: string;
@@ -26,6 +27,7 @@ export interface CommonOptions {
   progress: boolean;
   intel?: string[];
   builtinIntel: boolean;
+  yara?: string[];
 }
 
 /** Options every scanning command shares. */
@@ -107,7 +109,13 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
       process.stderr.write(`vigil: intel ${r.file}: ${r.loaded} indicators (${r.format})${r.rejected.length ? `, ${r.rejected.length} rejected` : ''}${r.unsupported.length ? `, ${r.unsupported.length} not evaluable` : ''} — details: vigil intel import ${r.file}\n`);
     }
   }
-  const scanner = new Scanner({ detectors: cmd.detectors, readers: cmd.readers, limits: DEFAULT_LIMITS, context: { intel } }, {
+  for (const f of opts.yara ?? []) {
+    try { await stat(f); } catch { throw new UsageError(`no such YARA rule file: ${f}`); }
+  }
+  if (opts.yara?.length) {
+    try { compileRules(opts.yara); } catch (e) { throw new UsageError(`YARA rules do not compile: ${(e as Error).message.split('\n').slice(0, 6).join(' ')}`); }
+  }
+  const scanner = new Scanner({ detectors: cmd.detectors, readers: cmd.readers, limits: DEFAULT_LIMITS, context: { intel, ...(opts.yara?.length ? { yara: opts.yara } : {}) } }, {
     finding(f) { findings.push(f); output.finding(f); progress.finding(); },
     problem(p) {
       problems.push(p);

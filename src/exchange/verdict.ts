@@ -15,7 +15,8 @@ const COMPROMISE = (f: Finding) =>
   || f.rule === 'exchange.cve-2021-27065' || f.rule === 'exchange.cve-2021-26858' || f.rule === 'exchange.webshell.chopper'
   || (f.rule === 'exchange.proxyshell' && f.severity === 'critical')
   || (f.rule === 'exchange.webshell-access' && (f.severity === 'critical' || f.severity === 'high'))
-  || (f.rule === 'intel.match' && f.severity === 'critical');
+  || (f.rule === 'intel.match' && f.severity === 'critical')
+  || (f.rule === 'yara.match' && f.severity === 'critical');
 const ATTEMPT = (f: Finding) =>
   (f.rule === 'exchange.proxylogon.ssrf' && (f.evidence['stage'] === 'exploitation' || f.evidence['stage'] === 'attempt'))
   || (f.rule === 'exchange.proxyshell' && f.severity === 'high');

@@ -39,6 +39,8 @@ export interface RuleInfo {
 export interface DetectorContext {
   /** The indicator index: the built-in packs plus the feeds given with --intel. */
   readonly intel: IntelIndex;
+  /** Extra YARA rule files given by the user (--yara). */
+  readonly yara?: readonly string[];
 }
 
 export interface Detector<K extends RecordKind = RecordKind> extends DetectorInfo<K> {

@@ -19,6 +19,8 @@ export interface FileRecord {
   readonly fileKind: FileKind;
   /** The first bytes of the file (at most `HEAD_BYTES`), for content checks on small files. */
   readonly head: Uint8Array;
+  /** Where the bytes are on disk, for engines that read files themselves (not set for archive members). */
+  readonly diskPath?: string;
 }
 
 export const HEAD_BYTES = 64 * 1024;

@@ -17,6 +17,7 @@ import { proxyShellDetector } from '../exchange/checks/proxyshell.ts';
 import { webShellAccessDetector } from '../exchange/checks/webshell-access.ts';
 import { buildTimelineDetector } from '../exchange/checks/build-timeline.ts';
 import { stagedFilesDetector } from '../exchange/checks/staged-files.ts';
+import { yaraDetector } from '../exchange/checks/yara.ts';
 
 /**
  * What Vigil knows how to read and what it looks for. New capabilities register here: a reader
@@ -50,6 +51,7 @@ export const DETECTORS: readonly AnyDetector[] = [
   stagedFilesDetector,
   attachmentDetector,
   chopperDetector,
+  yaraDetector,
   sunburstDetector,
   orionDetector,
 ];
@@ -57,5 +59,5 @@ export const DETECTORS: readonly AnyDetector[] = [
 /** What `exchange hunt` runs: the Exchange checks, web-shell content, indicators and file context. */
 export const EXCHANGE_DETECTORS: readonly AnyDetector[] = [
   proxyLogonSsrfDetector, cve27065Detector, cve26858Detector, proxyShellDetector, webShellAccessDetector,
-  buildTimelineDetector, chopperDetector, stagedFilesDetector, intelDetector, orionDetector,
+  buildTimelineDetector, chopperDetector, yaraDetector, stagedFilesDetector, intelDetector, orionDetector,
 ];

@@ -172,7 +172,7 @@ export class Scanner {
     this.stats.files++;
     if (hashes) {
       const d = await src.digests();
-      const rec: FileRecord = { kind: 'file', source: { path: display }, name, size: src.bytes, ...d, fileKind: kind, head: head.subarray(0, HEAD_BYTES) };
+      const rec: FileRecord = { kind: 'file', source: { path: display }, name, size: src.bytes, ...d, fileKind: kind, head: head.subarray(0, HEAD_BYTES), ...(diskPath ? { diskPath } : {}) };
       await this.dispatch(rec);
     }
     if (diskPath) this.sinks.fileDone?.(display); // progress counts files on disk, not archive members

@@ -45,9 +45,9 @@ test('the HTML report opens offline in Chromium, self-contained, with summary, t
   assert.equal(r.code, 1, r.stderr);
   await withPage(out, async (page, requests) => {
     assert.match(await page.title(), /^Vigil triage report/);
-    assert.equal(await page.locator('details.finding').count(), 24);
+    assert.equal(await page.locator('details.finding').count(), 26);
     assert.ok(await page.locator('svg[aria-label="Findings over time"] rect').count() >= 4, 'timeline bars');
-    assert.equal(await page.locator('section.group').count(), 9);
+    assert.equal(await page.locator('section.group').count(), 10);
     // Every finding's evidence is in the page.
     await page.locator('details.finding').first().click();
     assert.match(await page.locator('details.finding').first().innerText(), /clientIp|indicator|attachment|parameter/);

@@ -50,6 +50,8 @@ test('triage of the example incident finds the whole story, and nothing else', a
     'critical exchange.proxylogon.ssrf exchange/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG:12',
     'critical exchange.proxylogon.ssrf exchange/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG:13',
     'critical exchange.webshell.chopper exchange/inetpub/wwwroot/aspnet_client/system_web/ecu.aspx',
+    'critical yara.match exchange/inetpub/wwwroot/aspnet_client/system_web/ecu.aspx', // vigil_aspx_eval_request
+    'critical yara.match exchange/inetpub/wwwroot/aspnet_client/system_web/ecu.aspx', // vigil_oab_export_webshell
     'critical exchange.cve-2021-27065 exchange/Logging/ECP/Server/ECPServer20210303-1.LOG:7', // script planted in ExternalUrl
     'critical exchange.cve-2021-27065 exchange/Logging/ECP/Server/ECPServer20210303-1.LOG:8', // Reset-OABVirtualDirectory to aspnet_client
     'critical exchange.webshell-access exchange/collected/W3SVC1-u_ex210303.zip!/W3SVC1/u_ex210303.log:6',

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compile, type YaraX } from '@litko/yara-x';
+import { defineDetector } from '../../model/detector.ts';
+import { makeFinding } from '../../model/finding.ts';
+import { isSeverity, type Severity } from '../../model/severity.ts';
+
+/**
+ * YARA rules over collected files, through YARA-X (@litko/yara-x): Vigil's web-shell rules
+ * (src/exchange/rules/webshells.yar) plus any rule files the user gives. Files on disk are scanned
+ * whole (memory-mapped by the engine); archive members by their first 64 KiB.
+ */
+export const BUILTIN_RULES = join(import.meta.dirname, '..', 'rules', 'webshells.yar');
+
+export function compileRules(files: readonly string[]): YaraX {
+  const source = files.map((f) => `// ${f}\n${readFileSync(f, 'utf8')}`).join('\n');
+  return compile(source, { defineVariables: { filename: '' } });
+}
+
+let builtin: YaraX | null = null;
+
+export const yaraDetector = defineDetector({
+  id: 'exchange.yara',
+  description: 'YARA rules (Vigil web-shell rules plus --yara files) over collected files, through YARA-X',
+  kinds: ['file'],
+  rules: [{ id: 'yara.match', title: 'YARA rule matched' }],
+  create(ctx) {
+    const user = ctx.yara ?? [];
+    const rules = user.length ? compileRules([BUILTIN_RULES, ...user]) : (builtin ??= compileRules([BUILTIN_RULES]));
+    return {
+      onRecord(rec, emit) {
+        if (rec.size === 0) return;
+        const vars = { filename: rec.name.toLowerCase() };
+        let matches;
+        try {
+          matches = rec.diskPath ? rules.scanFile(rec.diskPath, vars) : rules.scan(Buffer.from(rec.head), vars);
+        } catch (e) {
+          throw new Error(`YARA scan failed: ${(e as Error).message}`, { cause: e });
+        }
+        for (const m of matches) {
+          const meta = (m.meta ?? {}) as Record<string, unknown>;
+          const sev = String(meta['severity'] ?? 'high');
+          const severity: Severity = isSeverity(sev) ? sev : 'high';
+          const strings = (m.matches ?? []).slice(0, 5).map((x) => `${x.identifier}@${x.offset}: ${x.data.slice(0, 120)}`);
+          emit(makeFinding({
+            rule: 'yara.match',
+            title: `YARA ${m.ruleIdentifier}: ${String(meta['description'] ?? 'rule matched')}`,
+            severity, cve: [], attack: typeof meta['attack'] === 'string' ? [meta['attack']] : [],
+            source: rec.source,
+            evidence: { yaraRule: m.ruleIdentifier, namespace: m.namespace, file: rec.source.path, sha256: rec.sha256, size: rec.size, strings, ...(rec.diskPath ? {} : { scanned: 'first 64 KiB (archive member)' }) },
+            remediation: 'Preserve the file, then remove it; find how it was written and which clients used it (exchange.webshell-access findings, IIS logs).',
+          }));
+        }
+      },
+    };
+  },
+});
