@@ -62,7 +62,7 @@ Examples:
   $ vigil exchange hunt /cases/ex01/           # a KAPE or manual copy of the server
   $ vigil exchange hunt ex01-logs.zip --format html --out ex01.html`)
     .action(async (paths: string[], opts: CommonOptions) => {
-      const readers = Object.fromEntries(Object.entries(READERS).filter(([k]) => k.startsWith('exchange.') || k === 'iis.w3c' || k === 'listing.csv')) as typeof READERS;
+      const readers = Object.fromEntries(Object.entries(READERS).filter(([k]) => k.startsWith('exchange.') || k.startsWith('winevent.') || k === 'iis.w3c' || k === 'listing.csv')) as typeof READERS;
       process.exitCode = await runScan(paths, opts, { command: 'exchange hunt', detectors: EXCHANGE_DETECTORS, readers, post: (fs, roots) => serverVerdicts(fs, roots.join(', ')) });
     });
 

@@ -41,6 +41,13 @@ export function sniff(head: Uint8Array, name: string): Sniffed {
 
   const w3c = sniffW3cFamily(lines);
   if (w3c) return w3c;
+  if (/<Event\s+xmlns=['"]http:\/\/schemas\.microsoft\.com\/win\/2004\/08\/events\/event['"]/.test(text.slice(0, 65536))) {
+    return { kind: 'winevent.xml', reason: 'Windows events exported as XML (wevtutil qe /f:xml)' };
+  }
+  const csvHead = lines.find((l) => l.trim() !== '' && !l.startsWith('#TYPE')) ?? '';
+  if (/(^|,)"?TimeCreated"?(,|$)/.test(csvHead) && /(^|,)"?ProviderName"?(,|$)/.test(csvHead) && /(^|,)"?Id"?(,|$)/.test(csvHead)) {
+    return { kind: 'winevent.csv', reason: 'Windows events exported as CSV (Get-WinEvent | Export-Csv)' };
+  }
   if (/OABGenerator|Download failed and temporary file '/i.test(text.slice(0, 65536)) && !/^(From |Received:)/m.test(text.slice(0, 200))) {
     return { kind: 'exchange.oab', reason: 'Exchange OAB generator log (OABGenerator messages)' };
   }

@@ -94,8 +94,26 @@ export interface LogHeader {
   readonly directives: Readonly<Record<string, string>>;
 }
 
+/** One Windows event, from an export (wevtutil XML, Get-WinEvent | Export-Csv) or, later, EVTX. */
+export interface WinEvent {
+  readonly kind: 'winevent';
+  readonly source: SourceRef;
+  readonly time?: string;
+  readonly provider: string;
+  readonly eventId: number;
+  /** 1 critical, 2 error, 3 warning, 4 information (the numeric System/Level). */
+  readonly level?: number;
+  readonly channel?: string;
+  readonly computer?: string;
+  /** EventData / UserData values; unnamed `<Data>` items are `Data1`, `Data2`, … */
+  readonly data: Readonly<Record<string, string>>;
+  /** The rendered message, when the export has one. */
+  readonly message?: string;
+}
+
 export type VigilRecord =
   | FileRecord
+  | WinEvent
   | FileEntry
   | LogHeader
   | MailRecord
@@ -124,6 +142,8 @@ export type FileKind =
   | 'dns.csv'
   | 'dns.pdns'
   | 'listing.csv'
+  | 'winevent.xml'
+  | 'winevent.csv'
   | 'web.page'
   | 'archive.zip'
   | 'archive.gzip'

@@ -18,6 +18,8 @@ import { webShellAccessDetector } from '../exchange/checks/webshell-access.ts';
 import { buildTimelineDetector } from '../exchange/checks/build-timeline.ts';
 import { stagedFilesDetector } from '../exchange/checks/staged-files.ts';
 import { yaraDetector } from '../exchange/checks/yara.ts';
+import { eventsDetector } from '../exchange/checks/events.ts';
+import { readEventCsv, readEventXml } from '../exchange/winevents.ts';
 
 /**
  * What Vigil knows how to read and what it looks for. New capabilities register here: a reader
@@ -38,6 +40,8 @@ export const READERS: Partial<Record<FileKind, Reader>> = {
   'mail.message': readMessage,
   'mail.mbox': readMbox,
   'listing.csv': readListing,
+  'winevent.xml': readEventXml,
+  'winevent.csv': readEventCsv,
 };
 
 export const DETECTORS: readonly AnyDetector[] = [
@@ -49,6 +53,7 @@ export const DETECTORS: readonly AnyDetector[] = [
   webShellAccessDetector,
   buildTimelineDetector,
   stagedFilesDetector,
+  eventsDetector,
   attachmentDetector,
   chopperDetector,
   yaraDetector,
@@ -59,5 +64,5 @@ export const DETECTORS: readonly AnyDetector[] = [
 /** What `exchange hunt` runs: the Exchange checks, web-shell content, indicators and file context. */
 export const EXCHANGE_DETECTORS: readonly AnyDetector[] = [
   proxyLogonSsrfDetector, cve27065Detector, cve26858Detector, proxyShellDetector, webShellAccessDetector,
-  buildTimelineDetector, chopperDetector, yaraDetector, stagedFilesDetector, intelDetector, orionDetector,
+  buildTimelineDetector, chopperDetector, yaraDetector, stagedFilesDetector, eventsDetector, intelDetector, orionDetector,
 ];
