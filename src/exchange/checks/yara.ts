@@ -7,8 +7,9 @@ import { isSeverity, type Severity } from '../../model/severity.ts';
 
 /**
  * YARA rules over collected files, through YARA-X (@litko/yara-x): Vigil's web-shell rules
- * (src/exchange/rules/webshells.yar) plus any rule files the user gives. Files on disk are scanned
- * whole (memory-mapped by the engine); archive members by their first 64 KiB.
+ * (src/exchange/rules/webshells.yar) plus any rule files the user gives. Files on disk up to 64 MiB
+ * are scanned whole (memory-mapped by the engine); archive members by their first 64 KiB; parsed
+ * logs, mail and listings are left to their own detectors.
  */
 export const BUILTIN_RULES = join(import.meta.dirname, '..', 'rules', 'webshells.yar');
 
@@ -18,6 +19,9 @@ export function compileRules(files: readonly string[]): YaraX {
 }
 
 let builtin: YaraX | null = null;
+
+const MAX_SCAN_BYTES = 64 * 1024 * 1024;
+const PARSED = new Set(['exchange.httpproxy', 'exchange.ecp', 'exchange.oab', 'iis.w3c', 'mail.message', 'mail.mbox', 'dns.bind', 'dns.windows', 'dns.zeek', 'dns.list', 'dns.dnsmasq', 'dns.csv', 'dns.pdns', 'listing.csv', 'winevent.xml', 'winevent.csv']);
 
 export const yaraDetector = defineDetector({
   id: 'exchange.yara',
@@ -29,7 +33,9 @@ export const yaraDetector = defineDetector({
     const rules = user.length ? compileRules([BUILTIN_RULES, ...user]) : (builtin ??= compileRules([BUILTIN_RULES]));
     return {
       onRecord(rec, emit) {
-        if (rec.size === 0) return;
+        // Web shells are small pages, not logs or mailboxes (which quote attack strings and would
+        // match as evidence of themselves): those are the log and mail detectors' job.
+        if (rec.size === 0 || rec.size > MAX_SCAN_BYTES || PARSED.has(rec.fileKind)) return;
         const vars = { filename: rec.name.toLowerCase() };
         let matches;
         try {
