@@ -224,7 +224,10 @@ export const intelDetector = defineDetector({
   create(ctx) {
     const intel = ctx.intel;
     const orion = orionBuilds().bySha;
+    // For log lines: a line without any of the index's IPs, agents, accounts or strings cannot match.
+    const logFilter = intel.predicates.length ? null : intel.logLineFilter();
     return {
+      lineFilterFor: (kind) => (logFilter && (kind === 'iis.w3c' || kind === 'exchange.httpproxy' || kind === 'exchange.ecp' || kind === 'exchange.oab') ? logFilter : undefined),
       onRecord(rec: VigilRecord, emit: Emit): void | Promise<void> {
         switch (rec.kind) {
           case 'file': case 'file.entry':

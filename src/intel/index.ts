@@ -228,6 +228,37 @@ export class IntelIndex {
 
   get hasLogPatterns(): boolean { return this.logStrings.length + this.logRegexes.length > 0; }
 
+  /**
+   * A regular expression that every log line holding a log-relevant indicator must match (IPs,
+   * user agents, accounts, log strings and regexes; CIDR ranges as their dotted prefixes), or null
+   * when the index is too large or too loose for one (then every line is examined).
+   */
+  logLineFilter(max = 2000): RegExp | null {
+    const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    const parts: string[] = [];
+    for (const t of ['ipv4', 'ipv6', 'user-agent', 'user-account'] as const) for (const v of this.exact.get(t)?.keys() ?? []) parts.push(esc(v));
+    for (const ua of this.exact.get('user-agent')?.keys() ?? []) parts.push(esc(ua.replace(/\+/g, ' ')));
+    for (const [bits, m] of this.cidr4) {
+      if (bits < 8) return null;
+      const octets = Math.floor(bits / 8);
+      for (const key of m.keys()) {
+        // The network's leading whole octets, as text: a superset of the range.
+        const net = (key * 2 ** (32 - bits)) >>> 0;
+        const prefix = [net >>> 24, (net >>> 16) & 255, (net >>> 8) & 255].slice(0, octets).join('.');
+        parts.push(`(?<![\\d])${esc(`${prefix}.`)}`);
+      }
+    }
+    if (this.cidr6.length) return null;
+    // A long alternation of case-insensitive strings costs more per line than it saves (measured
+    // on the hunt benchmark): beyond a handful, examine every line instead.
+    if (this.logStrings.length + this.logRegexes.length > 8) return null;
+    for (const x of this.logStrings) parts.push(esc(x.s));
+    for (const x of this.logRegexes) parts.push(`(?:${x.re.source})`);
+    if (parts.length === 0) return /(?!)/;
+    if (parts.length > max) return null;
+    try { return new RegExp(parts.join('|'), 'i'); } catch { return null; }
+  }
+
   /** Does the index hold any indicator of this exact type? (Lets callers skip work.) */
   has(type: IndicatorType): boolean {
     return (this.counts.get(type) ?? 0) > 0;

@@ -10,8 +10,8 @@ export interface DetectorRun<K extends RecordKind = RecordKind> {
   onRecord(record: RecordOf<K>, emit: Emit): void | Promise<void>;
   /** Called once after the last record, for detectors that correlate across records. */
   finish?(emit: Emit): void | Promise<void>;
-  /** A line pre-filter known only once the run exists (e.g. built from the loaded indicators). */
-  readonly lineFilter?: RegExp | undefined;
+  /** A line pre-filter known only once the run exists (e.g. built from the loaded indicators), per record kind. */
+  lineFilterFor?(kind: RecordKind): RegExp | undefined;
 }
 
 export interface DetectorInfo<K extends RecordKind = RecordKind> {
@@ -48,7 +48,7 @@ export interface Detector<K extends RecordKind = RecordKind> extends DetectorInf
 }
 
 /** Erases the record kind after checking it statically, so detectors of any kinds fit one list. */
-export type AnyDetector = DetectorInfo & { create(ctx: DetectorContext): { onRecord(record: VigilRecord, emit: Emit): void | Promise<void>; finish?(emit: Emit): void | Promise<void>; lineFilter?: RegExp | undefined } };
+export type AnyDetector = DetectorInfo & { create(ctx: DetectorContext): { onRecord(record: VigilRecord, emit: Emit): void | Promise<void>; finish?(emit: Emit): void | Promise<void>; lineFilterFor?(kind: RecordKind): RegExp | undefined } };
 
 export function defineDetector<K extends RecordKind>(d: Detector<K>): AnyDetector {
   return d as unknown as AnyDetector;

@@ -46,6 +46,8 @@ export interface ScanStats {
 
 type Run = { id: string; run: ReturnType<AnyDetector['create']>; lineFilter: RegExp | undefined };
 
+/** Runs of one record kind, each with its pre-filter for that kind. */
+
 /** The record kind a file kind's reader yields. */
 function recordKindOf(kind: FileKind): RecordKind | null {
   if (kind.startsWith('dns.')) return 'dns.query';
@@ -71,11 +73,10 @@ export class Scanner {
     this.emit = (f) => sinks.finding(f);
     for (const d of config.detectors) {
       const run = d.create(config.context);
-      const r: Run = { id: d.id, run, lineFilter: run.lineFilter ?? d.lineFilter };
-      this.all.push(r);
+      this.all.push({ id: d.id, run, lineFilter: d.lineFilter });
       for (const k of d.kinds) {
         const list = this.runs.get(k) ?? [];
-        list.push(r);
+        list.push({ id: d.id, run, lineFilter: run.lineFilterFor?.(k) ?? d.lineFilter });
         this.runs.set(k, list);
       }
     }

@@ -124,3 +124,11 @@ test('--intel adds a feed to a scan; intel match runs only the indicator matcher
   assert.equal(f.length, 6, 'every query from 10.20.0.31, beacons included');
   assert.ok(f.every((x) => x.rule === 'intel.match' && x.evidence['field'] === 'client' && x.evidence['feed'] === 'mine.txt'));
 });
+
+test('DNS logs still meet every indicator when log lines are pre-filtered (built-in NOBELIUM domain)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-intel-'));
+  writeFileSync(join(dir, 'named.log'), '26-May-2021 09:14:02.120 queries: info: client @0x7f3a5c0b1000 10.20.1.15#53211 (static.theyardservice.com): query: static.theyardservice.com IN A +E(0)K (10.20.0.53)\n');
+  const r = vigil(['triage', dir, '--format', 'jsonl', '--quiet']);
+  const f = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { rule: string; evidence: Record<string, unknown> }).filter((x) => x.rule === 'intel.match');
+  assert.deepEqual(f.map((x) => [x.evidence['feed'], x.evidence['matched'], x.evidence['depth']]), [['nobelium', 'theyardservice.com', 1]]);
+});
