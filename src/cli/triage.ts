@@ -17,6 +17,7 @@ import { Progress } from './progress.ts';
 import { exitCode, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
 import { buildIndex } from '../intel/builtin.ts';
+import { serverVerdicts } from '../exchange/verdict.ts';
 import { compileRules } from '../exchange/checks/yara.ts';
 
 export interface CommonOptions {
@@ -68,7 +69,8 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on;
 }
 
 export async function runTriage(paths: string[], opts: CommonOptions): Promise<number> {
-  return runScan(paths, opts, { command: 'triage', detectors: DETECTORS, readers: READERS });
+  // When the collection holds Exchange evidence, end with the same per-server verdict as exchange hunt.
+  return runScan(paths, opts, { command: 'triage', detectors: DETECTORS, readers: READERS, post: (fs, roots) => (fs.some((f) => f.rule.startsWith('exchange.') && f.rule !== 'exchange.build') ? serverVerdicts(fs.filter((f) => f.rule.startsWith('exchange.') || f.rule === 'yara.match' || (f.rule === 'intel.match' && f.evidence['feed'] === 'hafnium')), roots.join(', ')) : []) });
 }
 
 export interface ScanCommand {

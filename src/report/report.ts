@@ -45,7 +45,7 @@ export function groupByRule(report: Report): RuleGroup[] {
     title: titles.get(rule) ?? fs[0]!.title,
     severity: fs.reduce<Severity>((m, f) => (severityRank(f.severity) > severityRank(m) ? f.severity : m), 'info'),
     findings: fs,
-  })).sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.findings.length - a.findings.length || (a.rule < b.rule ? -1 : 1));
+  })).sort((a, b) => verdictFirst(a.rule, b.rule) || severityRank(b.severity) - severityRank(a.severity) || b.findings.length - a.findings.length || (a.rule < b.rule ? -1 : 1));
 }
 
 /** Skipped files summarised by reason (a 2 GB share can skip thousands of unrelated files). */
@@ -69,4 +69,9 @@ export function formatBytes(n: number): string {
 export function where(f: { source: { path: string; line?: number; offset?: number } }): string {
   const s = f.source;
   return s.line !== undefined ? `${s.path}:${s.line}` : s.offset !== undefined ? `${s.path}@${s.offset}` : s.path;
+}
+
+/** Verdicts (`….verdict`) answer "were we hit?": they lead every report. */
+function verdictFirst(a: string, b: string): number {
+  return Number(b.endsWith('.verdict')) - Number(a.endsWith('.verdict'));
 }

@@ -65,7 +65,7 @@ test('an input that cannot be read exits 2 and names the file; the rest is still
 test('JSON Lines: one Finding per line, in the DESIGN.md shape', () => {
   const r = vigil(['triage', 'examples/incident', '--format', 'jsonl']);
   const lines = r.stdout.trim().split('\n');
-  assert.equal(lines.length, 26);
+  assert.equal(lines.length, 27);
   for (const l of lines) {
     const f = JSON.parse(l) as Record<string, unknown>;
     for (const k of ['rule', 'title', 'severity', 'cve', 'attack', 'source', 'evidence']) assert.ok(k in f, `${k} in ${l}`);
