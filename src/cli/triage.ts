@@ -10,7 +10,7 @@ import type { Reader } from '../io/reader.ts';
 import { Scanner } from '../triage/scan.ts';
 import { DETECTORS, READERS } from '../triage/registry.ts';
 import { DEFAULT_LIMITS } from '../triage/limits.ts';
-import { where, type Report } from '../report/report.ts';
+import { printable, where, type Report } from '../report/report.ts';
 import type { HtmlSection } from '../report/html.ts';
 import { chooseFormat, FORMATS, Output } from './output.ts';
 import { Progress } from './progress.ts';
@@ -123,7 +123,7 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
       problems.push(p);
       if (!opts.quiet && p.level === 'error') {
         progress.done();
-        process.stderr.write(`vigil: ${where(p)}: ${p.message}\n`);
+        process.stderr.write(`vigil: ${printable(`${where(p)}: ${p.message}`)}\n`);
       }
     },
     skipped(s) { skipped.push(s); },

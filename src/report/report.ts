@@ -75,3 +75,9 @@ export function where(f: { source: { path: string; line?: number; offset?: numbe
 function verdictFirst(a: string, b: string): number {
   return Number(b.endsWith('.verdict')) - Number(a.endsWith('.verdict'));
 }
+
+/** Control and bidi characters made visible: paths, lines and messages can be attacker text. */
+export function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import type { Severity } from '../model/severity.ts';
 import type { EvidenceValue } from '../model/finding.ts';
-import { countBySeverity, formatBytes, groupByRule, skippedByReason, where, type Report } from './report.ts';
+import { countBySeverity, formatBytes, groupByRule, printable, skippedByReason, where, type Report } from './report.ts';
 
 /** The terminal report: grouped by rule, most severe first, evidence under each finding. */
 export function renderText(report: Report, opts: { color: boolean }): string {
@@ -24,8 +24,8 @@ export function renderText(report: Report, opts: { color: boolean }): string {
     const fixes = new Set(g.findings.map((f) => f.remediation ?? ''));
     const sharedFix = fixes.size === 1 ? [...fixes][0] : undefined;
     for (const f of g.findings) {
-      const meta = [f.time ? f.time.replace('.000Z', 'Z') : null, f.host ?? null, where(f)].filter(Boolean).join('  ');
-      out.push(`  ${sev[f.severity]('●')} ${f.title}`);
+      const meta = printable([f.time ? f.time.replace('.000Z', 'Z') : null, f.host ?? null, where(f)].filter(Boolean).join('  '));
+      out.push(`  ${sev[f.severity]('●')} ${printable(f.title)}`);
       out.push(`    ${c.dim(meta)}`);
       const tags = [...f.cve, ...f.attack];
       if (tags.length) out.push(`    ${c.dim(tags.join(' '))}`);
@@ -41,14 +41,14 @@ export function renderText(report: Report, opts: { color: boolean }): string {
   if (report.problems.length) {
     out.push('');
     out.push(c.bold(c.yellow(`Problems (${report.problems.length}) — these inputs were not fully analysed:`)));
-    for (const p of report.problems.slice(0, 50)) out.push(`  ${p.level === 'error' ? c.red('error') : c.yellow('warning')} ${where(p)}: ${p.message}`);
+    for (const p of report.problems.slice(0, 50)) out.push(`  ${p.level === 'error' ? c.red('error') : c.yellow('warning')} ${printable(`${where(p)}: ${p.message}`)}`);
     if (report.problems.length > 50) out.push(`  … and ${report.problems.length - 50} more (all are in the JSON, SARIF and HTML reports)`);
   }
   if (report.skipped.length) {
     out.push('');
     out.push(c.bold(`Not parsed (${report.skipped.length}) — no reader for their content:`));
     for (const r of skippedByReason(report.skipped).slice(0, 12)) {
-      out.push(`  ${r.count} × ${r.reason}${c.dim(`  e.g. ${r.examples.join(', ')}`)}`);
+      out.push(`  ${r.count} × ${r.reason}${c.dim(`  e.g. ${printable(r.examples.join(', '))}`)}`);
     }
   }
   return `${out.join('\n')}\n`;
