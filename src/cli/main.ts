@@ -23,8 +23,24 @@ export function buildProgram(): Command {
   exchangeCommand(program);
   detectorsCommand(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
-  for (const c of all(program)) c.exitOverride();
+  for (const c of all(program)) {
+    c.exitOverride();
+    c.description(reflow(c.description()));
+  }
   return program;
+}
+
+/**
+ * Descriptions are written as paragraphs with line breaks for the source's sake; join them so
+ * commander wraps them to the terminal. Blank lines separate paragraphs; indented lines (commands
+ * to type) are kept as they are.
+ */
+export function reflow(text: string): string {
+  return text.split(/\n\s*\n/).map((para) => para.split('\n').reduce((acc, line) => {
+    if (/^\s/.test(line)) return `${acc}\n${line}`;
+    if (!acc) return line;
+    return acc.endsWith('\n') || /\n\s+\S[^\n]*$/.test(acc) ? `${acc}\n${line}` : `${acc} ${line}`;
+  }, '')).join('\n\n');
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
