@@ -8,7 +8,7 @@ import type { Digests, HashSession } from './hashing.ts';
 export class ChunkSource implements AsyncIterable<Uint8Array> {
   private readonly it: AsyncIterator<Uint8Array>;
   private readonly buffered: Uint8Array[] = [];
-  private readonly hashes: HashSession | null;
+  private hashes: HashSession | null;
   private readonly onBytes: ((n: number) => void) | undefined;
   private done = false;
   bytes = 0;
@@ -66,6 +66,15 @@ export class ChunkSource implements AsyncIterable<Uint8Array> {
     this.done = true;
     await this.it.return?.();
   }
+
+  /** Stop hashing (the digests are then empty): for inputs whose hashes nobody will look up. */
+  async dropHashes(): Promise<void> {
+    const h = this.hashes;
+    this.hashes = null;
+    if (h) await h.digest(); // closes the session on the hashing thread
+  }
+
+  get hashing(): boolean { return this.hashes !== null; }
 
   digests(): Promise<Digests> {
     return this.hashes ? this.hashes.digest() : Promise.resolve({ sha256: '', sha1: '', md5: '' });

@@ -146,6 +146,8 @@ export class Scanner {
       head = await src.head(SNIFF_BYTES);
       const sn = sniff(head, name);
       kind = sn.kind;
+      // Nobody looks up a multi-megabyte log by its hash: hash logs only when they are small.
+      if (!small && LOG_KINDS.has(kind)) await src.dropHashes();
       if (kind === 'archive.zip') await this.scanZip(src, display, depth, diskPath);
       else if (kind === 'archive.gzip') await this.scanGzip(src, display, name, depth);
       else {
@@ -172,7 +174,7 @@ export class Scanner {
       return; // hashes of a partly read file would be wrong: no file record
     }
     this.stats.files++;
-    if (hashes) {
+    if (src.hashing) {
       const d = await src.digests();
       const rec: FileRecord = { kind: 'file', source: { path: display }, name, size: src.bytes, ...d, fileKind: kind, head: head.subarray(0, HEAD_BYTES), ...(diskPath ? { diskPath } : {}) };
       await this.dispatch(rec);
@@ -310,6 +312,7 @@ export class Scanner {
 }
 
 const SMALL_FILE = 1024 * 1024;
+const LOG_KINDS = new Set<FileKind>(['exchange.httpproxy', 'exchange.ecp', 'exchange.oab', 'iis.w3c', 'dns.bind', 'dns.windows', 'dns.zeek', 'dns.list', 'dns.dnsmasq', 'dns.csv', 'dns.pdns', 'winevent.xml', 'winevent.csv', 'listing.csv']);
 
 async function* readWhole(path: string): AsyncGenerator<Uint8Array> {
   const data = readFileSync(path);
