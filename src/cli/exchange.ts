@@ -57,13 +57,14 @@ Log families are found by content, wherever they sit in the collection.`)
     .argument('<path...>', 'collected folders, archives or log files');
   addCommonOptions(hunt)
     .option('--yara <rules...>', 'also run these YARA rule files over the collected files')
+    .option('-j, --jobs <n>', 'worker threads sharing the files (default: one per core on large collections)')
     .addHelpText('after', `
 Examples:
   $ vigil exchange hunt /cases/ex01/           # a KAPE or manual copy of the server
   $ vigil exchange hunt ex01-logs.zip --format html --out ex01.html`)
     .action(async (paths: string[], opts: CommonOptions) => {
       const readers = Object.fromEntries(Object.entries(READERS).filter(([k]) => k.startsWith('exchange.') || k.startsWith('winevent.') || k === 'iis.w3c' || k === 'listing.csv')) as typeof READERS;
-      process.exitCode = await runScan(paths, opts, { command: 'exchange hunt', detectors: EXCHANGE_DETECTORS, readers, post: (fs, roots) => serverVerdicts(fs, roots.join(', ')) });
+      process.exitCode = await runScan(paths, opts, { command: 'exchange hunt', detectors: EXCHANGE_DETECTORS, readers, parallel: true, post: (fs, roots) => serverVerdicts(fs, roots.join(', ')) });
     });
 
   ex.command('probe')

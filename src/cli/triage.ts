@@ -18,6 +18,8 @@ import { exitCode, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
 import { buildIndex } from '../intel/builtin.ts';
 import { serverVerdicts } from '../exchange/verdict.ts';
+import { planEntries, scanParallel, workerCount } from '../triage/parallel.ts';
+import { mergeBuildFindings } from '../exchange/checks/build-timeline.ts';
 import { compileRules } from '../exchange/checks/yara.ts';
 
 export interface CommonOptions {
@@ -29,6 +31,7 @@ export interface CommonOptions {
   intel?: string[];
   builtinIntel: boolean;
   yara?: string[];
+  jobs?: string;
 }
 
 /** Options every scanning command shares. */
@@ -79,6 +82,8 @@ export interface ScanCommand {
   readonly readers: Partial<Record<FileKind, Reader>>;
   /** A text report of the command's own, instead of the generic one. */
   readonly text?: (report: Report, color: boolean) => string;
+  /** Share the files between worker threads when the collection is large (detectors must not span files). */
+  readonly parallel?: boolean;
   /** Findings drawn from the others once the scan is over (e.g. a verdict per server). */
   readonly post?: (findings: readonly Finding[], roots: readonly string[]) => Finding[];
   /** Sections of the command's own at the top of the HTML report. */
@@ -130,7 +135,23 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     bytes(n) { progress.addBytes(n); },
     fileDone(path) { progress.fileDone(path); },
   });
-  const stats = await scanner.scan(paths);
+  let stats;
+  const plan = cmd.parallel ? planEntries(paths) : null;
+  const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) throw new UsageError(`--jobs must be a whole number from 1 to 64 (got "${opts.jobs}")`);
+  const workers = plan ? Math.min(jobs ?? workerCount(plan.entries), Math.max(1, plan.entries.length)) : 1;
+  if (plan && workers > 1) {
+    // Build timelines come from every share: hold them back and merge them into one per server.
+    const held: Finding[] = [];
+    const sinks = scanner.sinks;
+    for (const p of plan.problems) sinks.problem(p);
+    stats = await scanParallel({ detectorIds: cmd.detectors.map((d) => d.id), readerKinds: Object.keys(cmd.readers), intelFeeds: opts.intel ?? [], builtinIntel: opts.builtinIntel, yara: opts.yara ?? [] }, plan.entries, workers, {
+      ...sinks, finding: (f) => { if (f.rule === 'exchange.build') held.push(f); else sinks.finding(f); },
+    });
+    for (const f of mergeBuildFindings(held)) sinks.finding(f);
+  } else {
+    stats = await scanner.scan(paths);
+  }
   progress.done();
   for (const f of cmd.post?.(findings, paths) ?? []) { findings.push(f); output.finding(f); }
 

@@ -1,4 +1,4 @@
-import { makeFinding, type Finding } from '../model/finding.ts';
+import { compareFindings, makeFinding, type Finding } from '../model/finding.ts';
 import type { Severity } from '../model/severity.ts';
 
 /**
@@ -42,9 +42,10 @@ export function serverVerdicts(findings: readonly Finding[], scope: string): Fin
   if (!hosts.size) hosts.set(scope, []);
   const out: Finding[] = [];
   for (const [host, fs] of hosts) {
-    const c = fs.filter(COMPROMISE);
-    const a = fs.filter(ATTEMPT);
-    const p = fs.filter(PROBE);
+    // Sorted, so the verdict points at the same (earliest) evidence however the scan was split.
+    const c = fs.filter(COMPROMISE).sort(compareFindings);
+    const a = fs.filter(ATTEMPT).sort(compareFindings);
+    const p = fs.filter(PROBE).sort(compareFindings);
     const verdict: ServerVerdict = c.length ? 'compromised' : a.length ? 'attempted' : p.length ? 'probed' : 'no_evidence';
     const first = (c.length ? c : a).map((f) => f.time).filter((t): t is string => !!t).sort()[0];
     const firstAttempt = [...c, ...a, ...p].map((f) => f.time).filter((t): t is string => !!t).sort()[0];

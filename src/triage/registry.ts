@@ -66,3 +66,6 @@ export const EXCHANGE_DETECTORS: readonly AnyDetector[] = [
   proxyLogonSsrfDetector, cve27065Detector, cve26858Detector, proxyShellDetector, webShellAccessDetector,
   buildTimelineDetector, chopperDetector, yaraDetector, stagedFilesDetector, eventsDetector, intelDetector, orionDetector,
 ];
+
+/** Every detector, by id (worker threads rebuild their detector lists from ids). */
+export const ALL_DETECTORS: readonly AnyDetector[] = [...new Set([...DETECTORS, ...EXCHANGE_DETECTORS])];

@@ -64,7 +64,7 @@ export class Scanner {
   private readonly all: Run[] = [];
   private readonly emit: Emit;
   private readonly config: ScanConfig;
-  private readonly sinks: ScanSinks;
+  readonly sinks: ScanSinks;
   private readonly hasher = new HashThread();
 
   constructor(config: ScanConfig, sinks: ScanSinks) {
@@ -95,6 +95,16 @@ export class Scanner {
       if (st.isDirectory()) await this.walkDir(root, prefix);
       else await this.walkPath(root, prefix || basename(root), true);
     }
+    return this.finish();
+  }
+
+  /** Scan given entries (a share of a walk planned elsewhere, e.g. by the parallel scanner). */
+  async scanEntries(entries: readonly { abs: string; display: string; follow?: boolean }[]): Promise<ScanStats> {
+    for (const e of entries) await this.walkPath(e.abs, e.display, e.follow ?? false);
+    return this.finish();
+  }
+
+  private async finish(): Promise<ScanStats> {
     await this.hasher.close();
     for (const r of this.all) {
       try { await r.run.finish?.(this.emit); } catch (e) {

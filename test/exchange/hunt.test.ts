@@ -106,3 +106,13 @@ test('web-shell locations: stock Exchange pages are not shells, look-alikes are'
   assert.equal(shellLocation('/aspnet_client/system_web/supp0rt.aspx'), 'aspnet_client');
   assert.equal(shellLocation('/owa/'), null);
 });
+
+test('--jobs 2 (files shared between worker threads) finds exactly what one thread finds', () => {
+  const norm = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as F & { title: string }).map((f) => `${f.rule} ${f.severity} ${f.source.path}:${f.source.line ?? ''} ${f.title}`).sort();
+  const one = vigil(['exchange', 'hunt', 'examples/incident', '--format', 'jsonl', '--quiet', '--jobs', '1']);
+  const two = vigil(['exchange', 'hunt', 'examples/incident', '--format', 'jsonl', '--quiet', '--jobs', '2']);
+  assert.equal(two.code, one.code);
+  assert.deepEqual(norm(two.stdout), norm(one.stdout));
+  assert.ok(norm(one.stdout).some((l) => l.startsWith('exchange.build ')), 'the build timeline, merged across threads');
+  assert.equal(vigil(['exchange', 'hunt', 'examples/incident', '--jobs', '0']).code, 2);
+});

@@ -1,5 +1,5 @@
 import { defineDetector } from '../../model/detector.ts';
-import { makeFinding, type SourceRef } from '../../model/finding.ts';
+import { makeFinding, type Finding, type SourceRef } from '../../model/finding.ts';
 import { assessBuild } from '../builds.ts';
 import { isoTime } from '../logs.ts';
 
@@ -57,32 +57,47 @@ export const buildTimelineDetector = defineDetector({
         else { s.rows++; if (time < s.first) { s.first = time; s.source = rec.source; } if (time > s.last) s.last = time; }
       },
       finish(emit) {
-        // Builds read from file headers carry no server name: give them to the one server the
-        // collection names, when there is exactly one.
-        const named = new Set([...seen.values()].map((s) => s.host).filter((h) => h !== UNNAMED));
-        if (named.size === 1) {
-          const host = [...named][0]!;
-          for (const [k, s] of [...seen]) {
-            if (s.host !== UNNAMED) continue;
-            seen.delete(k);
-            const key = `${host}\0${s.build}`;
-            const t = seen.get(key);
-            if (!t) seen.set(key, { ...s, host });
-            else { t.rows += s.rows; if (s.first < t.first) { t.first = s.first; t.source = s.source; } if (s.last > t.last) t.last = s.last; }
-          }
-        }
-        for (const s of seen.values()) {
-          const a = assessBuild(s.build);
-          emit(makeFinding({
-            rule: 'exchange.build',
-            title: `${s.host} ran ${a.product}${a.cu ? ` ${a.cu}` : ''} ${s.build} from ${s.first.slice(0, 16)} to ${s.last.slice(0, 16)}: ${a.verdict === 'patched' ? 'ProxyLogon and ProxyShell fixed' : a.cves.length ? `exposed to ${a.cves.join(', ')}` : a.verdict}`,
-            severity: a.verdict === 'patched' ? 'info' : 'medium', cve: a.verdict === 'patched' ? [] : [...a.cves], attack: [],
-            time: s.first, host: s.host, source: s.source,
-            evidence: { build: s.build, product: a.product, cu: a.cu ?? '', verdict: a.verdict, firstSeen: s.first, lastSeen: s.last, rows: s.rows, fix: a.fix, reason: a.reason },
-            ...(a.verdict === 'patched' ? {} : { remediation: a.fix }),
-          }));
-        }
+        for (const f of buildFindings([...seen.values()])) emit(f);
       },
     };
   },
 });
+
+/** One finding per server and build; unnamed header builds go to the one named server, if one. */
+export function buildFindings(list: readonly Seen[]): Finding[] {
+  const seen = new Map<string, Seen>();
+  for (const s of list) {
+    const key = `${s.host}\0${s.build}`;
+    const t = seen.get(key);
+    if (!t) seen.set(key, { ...s });
+    else { t.rows += s.rows; if (s.first < t.first) { t.first = s.first; t.source = s.source; } if (s.last > t.last) t.last = s.last; }
+  }
+  const named = new Set([...seen.values()].map((s) => s.host).filter((h) => h !== UNNAMED));
+  if (named.size === 1) {
+    const host = [...named][0]!;
+    for (const [k, s] of [...seen]) {
+      if (s.host !== UNNAMED) continue;
+      seen.delete(k);
+      const key = `${host}\0${s.build}`;
+      const t = seen.get(key);
+      if (!t) seen.set(key, { ...s, host });
+      else { t.rows += s.rows; if (s.first < t.first) { t.first = s.first; t.source = s.source; } if (s.last > t.last) t.last = s.last; }
+    }
+  }
+  return [...seen.values()].map((s) => {
+    const a = assessBuild(s.build);
+    return makeFinding({
+      rule: 'exchange.build',
+      title: `${s.host} ran ${a.product}${a.cu ? ` ${a.cu}` : ''} ${s.build} from ${s.first.slice(0, 16)} to ${s.last.slice(0, 16)}: ${a.verdict === 'patched' ? 'ProxyLogon and ProxyShell fixed' : a.cves.length ? `exposed to ${a.cves.join(', ')}` : a.verdict}`,
+      severity: a.verdict === 'patched' ? 'info' : 'medium', cve: a.verdict === 'patched' ? [] : [...a.cves], attack: [],
+      time: s.first, host: s.host, source: s.source,
+      evidence: { build: s.build, product: a.product, cu: a.cu ?? '', verdict: a.verdict, firstSeen: s.first, lastSeen: s.last, rows: s.rows, fix: a.fix, reason: a.reason },
+      ...(a.verdict === 'patched' ? {} : { remediation: a.fix }),
+    });
+  });
+}
+
+/** Merge the build findings of several scans (e.g. the shares of a parallel scan). */
+export function mergeBuildFindings(findings: readonly Finding[]): Finding[] {
+  return buildFindings(findings.map((f) => ({ host: f.host ?? UNNAMED, build: String(f.evidence['build']), first: String(f.evidence['firstSeen']), last: String(f.evidence['lastSeen']), rows: Number(f.evidence['rows']), source: f.source })));
+}
