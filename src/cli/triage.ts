@@ -20,6 +20,7 @@ import { buildIndex } from '../intel/builtin.ts';
 import { serverVerdicts } from '../exchange/verdict.ts';
 import { planEntries, scanParallel, workerCount } from '../triage/parallel.ts';
 import { mergeBuildFindings } from '../exchange/checks/build-timeline.ts';
+import { renderTimeline } from '../report/timeline.ts';
 import { compileRules } from '../exchange/checks/yara.ts';
 
 export interface CommonOptions {
@@ -32,6 +33,7 @@ export interface CommonOptions {
   builtinIntel: boolean;
   yara?: string[];
   jobs?: string;
+  timeline?: boolean;
 }
 
 /** Options every scanning command shares. */
@@ -42,6 +44,7 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--fail-on <severity>', `exit 1 when a finding is at or above this severity (${SEVERITIES.join(', ')})`, 'high')
     .option('-q, --quiet', 'no progress display and no problem messages on stderr (the report still lists them)')
     .option('--no-progress', 'no progress display')
+    .option('--timeline', 'text report as a timeline: one line per finding in time order')
     .option('--intel <feed...>', 'also match the indicators in these feeds (STIX 2.1, MISP JSON, CISA CHIRP YAML, CSV, plain lists)')
     .option('--no-builtin-intel', 'do not load the built-in HAFNIUM, NOBELIUM and SUNBURST packs');
 }
@@ -102,7 +105,8 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     try { await stat(f); } catch { throw new UsageError(`no such intel feed: ${f}`); }
   }
   const { index: intel, reports: feedReports } = buildIndex(opts.intel ?? [], opts.builtinIntel);
-  const output = new Output(format, opts.out, process.stdout, cmd.text, cmd.htmlSections);
+  const text = opts.timeline ? (r: Report, color: boolean) => renderTimeline(r, { color }) : cmd.text;
+  const output = new Output(format, opts.out, process.stdout, text, cmd.htmlSections);
   const progress = new Progress(process.stderr, !opts.quiet && opts.progress);
   progress.countInBackground(paths);
 

@@ -105,3 +105,14 @@ test('colour and progress only on a terminal, and never with NO_COLOR', { skip: 
   const piped = vigil(['triage', 'examples/incident']);
   assert.ok(!(piped.stdout + piped.stderr).includes(ESC), 'nothing but text when piped');
 });
+
+test('--timeline prints one line per finding in time order, untimed ones last', () => {
+  const r = vigil(['triage', 'examples/incident', '--timeline']);
+  assert.equal(r.code, 1);
+  const lines = r.stdout.split('\n').filter((l) => /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ|\(no time\))/.test(l));
+  assert.equal(lines.length, 27);
+  const times = lines.map((l) => l.slice(0, 20)).filter((t) => !t.startsWith('(no time)'));
+  assert.deepEqual(times, [...times].sort());
+  assert.ok(lines.slice(times.length).every((l) => l.startsWith('(no time)')));
+  assert.match(r.stdout, /2021-03-03 06:49:46Z {2}CRITICAL EX01 {2}CVE-2021-26855 SSRF exploited: ECP session or configuration change through the back end {2}\[203\.0\.113\.50\] {2}exchange\/Logging\/HttpProxy\/Ecp\/HttpProxy_2021030306-1\.LOG:10/);
+});
