@@ -48,7 +48,9 @@ export function sniff(head: Uint8Array, name: string): Sniffed {
   if (/(^|,)"?TimeCreated"?(,|$)/.test(csvHead) && /(^|,)"?ProviderName"?(,|$)/.test(csvHead) && /(^|,)"?Id"?(,|$)/.test(csvHead)) {
     return { kind: 'winevent.csv', reason: 'Windows events exported as CSV (Get-WinEvent | Export-Csv)' };
   }
-  if (/OABGenerator|Download failed and temporary file '/i.test(text.slice(0, 65536)) && !/^(From |Received:)/m.test(text.slice(0, 200))) {
+  // Only log lines (a timestamp first) that carry the generator's messages: documents that merely
+  // quote them (CISA's CHIRP file, READMEs) are not logs.
+  if (/^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d[^\n]{0,300}(OABGenerator|Download failed and temporary file ')/im.test(text.slice(0, 65536))) {
     return { kind: 'exchange.oab', reason: 'Exchange OAB generator log (OABGenerator messages)' };
   }
   const header = lines.find((l) => l.trim() !== '' && !l.startsWith('#TYPE'));
