@@ -31,6 +31,7 @@ export function sniff(head: Uint8Array, name: string): Sniffed {
     return { kind: 'archive.zip', reason: 'ZIP signature' };
   }
   if (b[0] === 0x1f && b[1] === 0x8b) return { kind: 'archive.gzip', reason: 'gzip signature' };
+  if (b.length >= 8 && b.toString('latin1', 0, 8) === 'ElfFile\0') return { kind: 'winevent.evtx', reason: 'Windows event log (EVTX, ElfFile signature)' };
 
   // Text from here on. A NUL in the first 8 KiB means binary (UTF-16 logs are rare on these paths).
   const probe = b.subarray(0, Math.min(b.length, 8192));

@@ -143,6 +143,7 @@ export type FileKind =
   | 'dns.pdns'
   | 'listing.csv'
   | 'winevent.xml'
+  | 'winevent.evtx'
   | 'winevent.csv'
   | 'web.page'
   | 'archive.zip'

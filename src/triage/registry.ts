@@ -19,7 +19,9 @@ import { buildTimelineDetector } from '../exchange/checks/build-timeline.ts';
 import { stagedFilesDetector } from '../exchange/checks/staged-files.ts';
 import { yaraDetector } from '../exchange/checks/yara.ts';
 import { eventsDetector } from '../exchange/checks/events.ts';
+import { webServerProcessDetector } from '../exchange/checks/webserver-process.ts';
 import { readEventCsv, readEventXml } from '../exchange/winevents.ts';
+import { readEvtxRecords } from '../evtx/reader.ts';
 
 /**
  * What Vigil knows how to read and what it looks for. New capabilities register here: a reader
@@ -54,6 +56,7 @@ export const DETECTORS: readonly AnyDetector[] = [
   buildTimelineDetector,
   stagedFilesDetector,
   eventsDetector,
+  webServerProcessDetector,
   attachmentDetector,
   chopperDetector,
   yaraDetector,

@@ -36,7 +36,7 @@ test('logs and lists from the research data', () => {
   assert.equal(sniff(head('exchange/sbousseaden_Tunna_rdp_tunnel_IIS.log'), 'x.log').kind, 'iis.w3c');
   assert.equal(sniff(head('sunburst/bambenek_uniq-hostnames.txt'), 'x.txt').kind, 'dns.list');
   assert.equal(sniff(head('sunburst/taillon_uniq-hostnames.csv'), 'x.csv').kind, 'dns.list', 'a noisy list is still a list');
-  assert.equal(sniff(head('exchange/sbousseaden_LM_typical_IIS_webshell_sysmon_1_10_traces.evtx'), 'x.evtx').kind, 'unknown');
+  assert.equal(sniff(head('exchange/sbousseaden_LM_typical_IIS_webshell_sysmon_1_10_traces.evtx'), 'x.evtx').kind, 'winevent.evtx');
   assert.equal(sniff(head('exchange/ms_exchange_build_numbers_2021-07.csv'), 'x.csv').kind, 'unknown');
   // Documents that quote log messages are not logs.
   assert.notEqual(sniff(head('exchange/cisa_chirp_AA21062A.yaml'), 'x.yaml').kind, 'exchange.oab');
