@@ -17,11 +17,13 @@ const COMPROMISE = (f: Finding) =>
   || (f.rule === 'exchange.webshell-access' && (f.severity === 'critical' || f.severity === 'high'))
   || (f.rule === 'intel.match' && f.severity === 'critical')
   || (f.rule === 'yara.match' && f.severity === 'critical')
-  || (f.rule === 'exchange.cmdlet' && f.severity === 'critical');
+  || (f.rule === 'exchange.cmdlet' && f.severity === 'critical')
+  || f.rule === 'exchange.webserver-file' || (f.rule === 'exchange.webserver-child' && f.severity === 'critical');
 const ATTEMPT = (f: Finding) =>
   (f.rule === 'exchange.proxylogon.ssrf' && (f.evidence['stage'] === 'exploitation' || f.evidence['stage'] === 'attempt'))
   || (f.rule === 'exchange.proxyshell' && f.severity === 'high')
-  || f.rule === 'exchange.cve-2021-26857' || (f.rule === 'exchange.cmdlet' && f.severity === 'high');
+  || f.rule === 'exchange.cve-2021-26857' || (f.rule === 'exchange.cmdlet' && f.severity === 'high')
+  || (f.rule === 'exchange.webserver-child' && f.severity === 'high');
 const PROBE = (f: Finding) =>
   (f.rule === 'exchange.proxylogon.ssrf' && f.evidence['stage'] === 'probe') || (f.rule === 'exchange.proxyshell' && f.evidence['stage'] === 'scan')
   || (f.rule === 'exchange.webshell-access' && f.severity === 'medium');

@@ -44,6 +44,7 @@ export const READERS: Partial<Record<FileKind, Reader>> = {
   'listing.csv': readListing,
   'winevent.xml': readEventXml,
   'winevent.csv': readEventCsv,
+  'winevent.evtx': readEvtxRecords,
 };
 
 export const DETECTORS: readonly AnyDetector[] = [
@@ -67,7 +68,7 @@ export const DETECTORS: readonly AnyDetector[] = [
 /** What `exchange hunt` runs: the Exchange checks, web-shell content, indicators and file context. */
 export const EXCHANGE_DETECTORS: readonly AnyDetector[] = [
   proxyLogonSsrfDetector, cve27065Detector, cve26858Detector, proxyShellDetector, webShellAccessDetector,
-  buildTimelineDetector, chopperDetector, yaraDetector, stagedFilesDetector, eventsDetector, intelDetector, orionDetector,
+  buildTimelineDetector, chopperDetector, yaraDetector, stagedFilesDetector, eventsDetector, webServerProcessDetector, intelDetector, orionDetector,
 ];
 
 /** Every detector, by id (worker threads rebuild their detector lists from ids). */
