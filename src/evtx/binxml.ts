@@ -38,18 +38,25 @@ export class ChunkContext {
 }
 
 /** Parse one BinXML fragment at `pos` in the chunk (or in `data`, for embedded BinXML values). */
-export function parseFragment(ctx: ChunkContext, pos: number, end: number, subs: readonly Sub[] | null): XmlElement[] {
-  const p = new Parser(ctx, pos, end, subs);
+export function parseFragment(ctx: ChunkContext, pos: number, end: number, subs: readonly Sub[] | null, depth = 0): XmlElement[] {
+  // A hostile chunk can make a template (or embedded BinXML) contain itself: bound the nesting.
+  if (depth > MAX_DEPTH) throw new BinXmlError(`BinXML nested more than ${MAX_DEPTH} deep at ${pos}`);
+  const p = new Parser(ctx, pos, end, subs, depth);
   return p.fragment();
 }
 
+const MAX_DEPTH = 64;
+
 class Parser {
   private pos: number;
+  private readonly depth: number;
+  private open = 0;
   private readonly ctx: ChunkContext;
   private readonly end: number;
   private readonly subs: readonly Sub[] | null;
 
-  constructor(ctx: ChunkContext, pos: number, end: number, subs: readonly Sub[] | null) {
+  constructor(ctx: ChunkContext, pos: number, end: number, subs: readonly Sub[] | null, depth: number) {
+    this.depth = depth;
     this.ctx = ctx;
     this.pos = pos;
     this.end = end;
@@ -85,6 +92,11 @@ class Parser {
   }
 
   private element(): XmlElement {
+    if (++this.open > 4 * MAX_DEPTH) throw new BinXmlError(`elements nested more than ${4 * MAX_DEPTH} deep at ${this.pos}`);
+    try { return this.elementBody(); } finally { this.open--; }
+  }
+
+  private elementBody(): XmlElement {
     const token = this.u8();
     this.u16(); // dependency identifier
     this.u32(); // data size
@@ -155,7 +167,7 @@ class Parser {
   private value(sub: Sub): Value {
     if (sub.type === 0x21) { // embedded BinXML
       const off = sub.data.byteOffset - this.ctx.buf.byteOffset;
-      return parseFragment(this.ctx, off, off + sub.data.length, null) as unknown as Value;
+      return parseFragment(this.ctx, off, off + sub.data.length, null, this.depth + 1) as unknown as Value;
     }
     return decodeValue(sub.type, sub.data);
   }
@@ -192,7 +204,7 @@ class Parser {
       subs.push({ type: d.type, data: this.ctx.buf.subarray(this.pos, this.pos + d.size) });
       this.pos += d.size;
     }
-    return parseFragment(this.ctx, bodyStart, bodyEnd, subs);
+    return parseFragment(this.ctx, bodyStart, bodyEnd, subs, this.depth + 1);
   }
 }
 

@@ -65,8 +65,8 @@ export async function* streamEvtx(chunks: AsyncIterable<Uint8Array>, warn: (w: E
 function checkHeader(b: Buffer, warn: (w: EvtxWarning) => void): number {
   if (b.length < 4096 || b.toString('latin1', 0, 8) !== FILE_MAGIC) throw new BinXmlError('not an EVTX file (no ElfFile header)');
   if (crc32(b.subarray(0, 120)) !== b.readUInt32LE(124)) warn({ chunk: -1, offset: 0, message: 'file header checksum does not match' });
-  const size = b.readUInt16LE(40);
-  return size >= 128 && size <= 4096 ? 4096 : 4096;
+  // The header block is always 4 KiB (its "header block size" field says 4096); chunks follow it.
+  return 4096;
 }
 
 function* readChunk(chunk: Buffer, n: number, off: number, warn: (w: EvtxWarning) => void): Generator<EvtxRecord> {

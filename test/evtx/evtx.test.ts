@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEvtx, streamEvtx, toJson, type EvtxWarning } from '../../src/evtx/file.ts';
+import { BinXmlError, ChunkContext, parseFragment } from '../../src/evtx/binxml.ts';
 import { DATA, chunked, collect, hasData } from '../support/paths.ts';
 
 const REG = join(DATA, 'sigma', 'regression_data');
@@ -73,4 +74,29 @@ test('EVTX: a damaged chunk is reported by number and the other records survive'
 
 test('EVTX: a file that is not EVTX is refused with a clear error', () => {
   assert.throws(() => [...readEvtx(Buffer.alloc(5000, 0x41), () => undefined)], /EVTX|ElfFile|header/i);
+});
+
+test('EVTX: a template that instantiates itself is refused, not followed forever', () => {
+  // Template definition at 0 (next offset, GUID, body size), body at 24: one template instance
+  // (token 0x0c, 1 byte, id, definition offset 0, no values) — i.e. itself.
+  const b = Buffer.alloc(64);
+  b.writeUInt32LE(14, 20);
+  b.set([0x0c, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 24);
+  assert.throws(() => parseFragment(new ChunkContext(b), 24, 38, null), (e: unknown) => e instanceof BinXmlError && /nested more than/.test(e.message));
+});
+
+test('EVTX fuzz: flipped bytes in real files give warnings naming the record, never an exception', { skip: !hasData }, () => {
+  const seeds = pairs.map((p) => readFileSync(p));
+  let s = 20261122;
+  const r = (n: number) => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s % n; };
+  const warnings: EvtxWarning[] = [];
+  let read = 0;
+  for (let i = 0; i < 1000; i++) {
+    const b = Buffer.from(seeds[r(seeds.length)]!);
+    for (let k = 0, n = 1 + r(8); k < n; k++) b[4096 + 512 + r(b.length - 4608)] = r(256);
+    for (const rec of readEvtx(b, (w) => warnings.push(w))) { read++; toJson(rec.event); }
+  }
+  assert.ok(read > 500, `${read} records still read`);
+  assert.ok(warnings.length > 100);
+  for (const w of warnings) assert.match(w.message, /^(record \d+: |chunk |record signature)/, w.message);
 });
