@@ -137,7 +137,7 @@ function logHits(intel: IntelIndex, rec: LogEvent): Hit[] {
       const before = line.charCodeAt(m.index - 1);
       const after = line.charCodeAt(m.index + m[0].length);
       if ((before >= 48 && before <= 57) || before === 46 || (after >= 48 && after <= 57) || after === 46) continue; // part of a longer number
-      const found = intel.ip(m[0]);
+      const found = intel.ipv4(m[0]);
       if (!found.length) continue;
       const field = f.ip.find((k) => rec.field(k)?.split(/[,\s]+/).some((v) => v.replace(/:\d+$/, '') === m![0])) ?? 'log line';
       hits.push(...found.map(tag(field)));

@@ -131,20 +131,29 @@ export class IntelIndex {
 
   ip(addr: string): Match[] {
     const a = addr.charCodeAt(0) === 0x5b /* [ */ ? addr.trim().replace(/^\[|\]$/g, '') : addr;
-    const fam = isIP(a);
-    if (fam === 0) return [];
-    const canon = fam === 6 ? canonicalIpv6(a) : a;
-    const exact = this.getExact(fam === 4 ? 'ipv4' : 'ipv6', canon);
+    if (a.length <= 15 && a.charCodeAt(0) <= 0x39) { const n = parseV4(a); if (n >= 0) return this.ipv4(a, n); }
+    if (isIP(a) !== 6) return [];
+    const canon = canonicalIpv6(a);
+    const exact = this.getExact('ipv6', canon);
     const out: Match[] = exact ? exact.map((indicator) => ({ indicator, value: canon })) : [];
-    if (fam === 4 && this.cidr4.size) {
-      const n = v4(a) >>> 0;
-      for (const [bits, m] of this.cidr4) {
-        const hit = m.get(bits === 0 ? 0 : (n >>> (32 - bits)) >>> 0);
-        if (hit) for (const indicator of hit) out.push({ indicator, value: canon });
-      }
-    } else if (fam === 6 && this.cidr6.length) {
+    if (this.cidr6.length) {
       const n = v6(a);
       for (const c of this.cidr6) if (n >> BigInt(128 - c.bits) === c.net) out.push({ indicator: c.ind, value: canon });
+    }
+    return out;
+  }
+
+  /**
+   * A dotted-quad IPv4 address (the hot path of log scanning: every client address of every line
+   * comes here), with its value when the caller has parsed it already.
+   */
+  ipv4(a: string, n = parseV4(a)): Match[] {
+    if (n < 0) return [];
+    const exact = this.getExact('ipv4', a);
+    const out: Match[] = exact ? exact.map((indicator) => ({ indicator, value: a })) : [];
+    for (const [bits, m] of this.cidr4) {
+      const hit = m.get(bits === 0 ? 0 : (n >>> (32 - bits)) >>> 0);
+      if (hit) for (const indicator of hit) out.push({ indicator, value: a });
     }
     return out;
   }
@@ -279,6 +288,30 @@ function hostOf(url: string): string | null {
 function lastSegment(p: string): string {
   const i = p.lastIndexOf('/');
   return i >= 0 ? p.slice(i + 1) : p;
+}
+
+/**
+ * The value of a canonical dotted-quad IPv4 address, or -1: exactly four decimal parts of 0–255
+ * without leading zeros (what `net.isIP` accepts), parsed without allocating.
+ */
+export function parseV4(s: string): number {
+  let n = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      n = n * 256 + part; part = 0; digits = 0; dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // leading zero
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return n * 256 + part;
 }
 
 function v4(ip: string): number {
