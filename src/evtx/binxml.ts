@@ -37,26 +37,32 @@ export class ChunkContext {
   }
 }
 
-/** Parse one BinXML fragment at `pos` in the chunk (or in `data`, for embedded BinXML values). */
-export function parseFragment(ctx: ChunkContext, pos: number, end: number, subs: readonly Sub[] | null, depth = 0): XmlElement[] {
-  // A hostile chunk can make a template (or embedded BinXML) contain itself: bound the nesting.
-  if (depth > MAX_DEPTH) throw new BinXmlError(`BinXML nested more than ${MAX_DEPTH} deep at ${pos}`);
-  const p = new Parser(ctx, pos, end, subs, depth);
-  return p.fragment();
-}
-
+/**
+ * What one record may cost. Templates are referenced by offset, so a few hostile bytes can make a
+ * template contain itself, or a chain of templates each instantiate the next twice (2^n nodes):
+ * nesting and the total of elements and template instances per record are bounded.
+ */
 const MAX_DEPTH = 64;
+const MAX_NODES = 100_000;
+interface Budget { nodes: number; open: number }
+
+/** Parse one BinXML fragment at `pos` in the chunk (or in `data`, for embedded BinXML values). */
+export function parseFragment(ctx: ChunkContext, pos: number, end: number, subs: readonly Sub[] | null, depth = 0, budget: Budget = { nodes: 0, open: 0 }): XmlElement[] {
+  if (depth > MAX_DEPTH) throw new BinXmlError(`BinXML nested more than ${MAX_DEPTH} deep at ${pos}`);
+  return new Parser(ctx, pos, end, subs, depth, budget).fragment();
+}
 
 class Parser {
   private pos: number;
   private readonly depth: number;
-  private open = 0;
+  private readonly budget: Budget;
   private readonly ctx: ChunkContext;
   private readonly end: number;
   private readonly subs: readonly Sub[] | null;
 
-  constructor(ctx: ChunkContext, pos: number, end: number, subs: readonly Sub[] | null, depth: number) {
+  constructor(ctx: ChunkContext, pos: number, end: number, subs: readonly Sub[] | null, depth: number, budget: Budget) {
     this.depth = depth;
+    this.budget = budget;
     this.ctx = ctx;
     this.pos = pos;
     this.end = end;
@@ -92,8 +98,13 @@ class Parser {
   }
 
   private element(): XmlElement {
-    if (++this.open > 4 * MAX_DEPTH) throw new BinXmlError(`elements nested more than ${4 * MAX_DEPTH} deep at ${this.pos}`);
-    try { return this.elementBody(); } finally { this.open--; }
+    this.spend();
+    if (++this.budget.open > 4 * MAX_DEPTH) throw new BinXmlError(`elements nested more than ${4 * MAX_DEPTH} deep at ${this.pos}`);
+    try { return this.elementBody(); } finally { this.budget.open--; }
+  }
+
+  private spend(): void {
+    if (++this.budget.nodes > MAX_NODES) throw new BinXmlError(`record expands to more than ${MAX_NODES} elements and template instances (at ${this.pos})`);
   }
 
   private elementBody(): XmlElement {
@@ -167,12 +178,13 @@ class Parser {
   private value(sub: Sub): Value {
     if (sub.type === 0x21) { // embedded BinXML
       const off = sub.data.byteOffset - this.ctx.buf.byteOffset;
-      return parseFragment(this.ctx, off, off + sub.data.length, null, this.depth + 1) as unknown as Value;
+      return parseFragment(this.ctx, off, off + sub.data.length, null, this.depth + 1, this.budget) as unknown as Value;
     }
     return decodeValue(sub.type, sub.data);
   }
 
   private templateInstance(): (XmlElement | Value)[] {
+    this.spend();
     this.u8(); // token
     this.u8(); // unknown
     this.u32(); // template id
@@ -204,7 +216,7 @@ class Parser {
       subs.push({ type: d.type, data: this.ctx.buf.subarray(this.pos, this.pos + d.size) });
       this.pos += d.size;
     }
-    return parseFragment(this.ctx, bodyStart, bodyEnd, subs, this.depth + 1);
+    return parseFragment(this.ctx, bodyStart, bodyEnd, subs, this.depth + 1, this.budget);
   }
 }
 

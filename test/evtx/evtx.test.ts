@@ -100,3 +100,23 @@ test('EVTX fuzz: flipped bytes in real files give warnings naming the record, ne
   assert.ok(warnings.length > 100);
   for (const w of warnings) assert.match(w.message, /^(record \d+: |chunk |record signature)/, w.message);
 });
+
+test('EVTX: a chain of templates that each instantiate the next twice (2^40 elements) is stopped quickly', () => {
+  // Name "a" at 0; template i (24-byte header, then body) is <a> holding two instances of template i+1.
+  const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return [...b]; };
+  const open = [0x01, 0, 0, 0, 0, 0, 0, ...u32(0)];
+  const k = 40;
+  const defs: number[] = [];
+  for (let i = 0, off = 16; i < k; i++) { defs.push(off); off += 24 + (i === k - 1 ? 12 : 41); }
+  const buf = Buffer.alloc(defs[k - 1]! + 24 + 12);
+  buf.writeUInt16LE(1, 6);
+  buf.writeUInt16LE(0x61, 8);
+  for (let i = 0; i < k; i++) {
+    const inst = (to: number) => [0x0c, 1, 0, 0, 0, 0, ...u32(to), 0, 0, 0, 0];
+    const body = Buffer.from(i === k - 1 ? [...open, 0x03] : [...open, 0x02, ...inst(defs[i + 1]!), ...inst(defs[i + 1]!), 0x04]);
+    buf.writeUInt32LE(body.length, defs[i]! + 20);
+    body.copy(buf, defs[i]! + 24);
+  }
+  const start = defs[0]! + 24;
+  assert.throws(() => parseFragment(new ChunkContext(buf), start, start + buf.readUInt32LE(defs[0]! + 20), null), (e: unknown) => e instanceof BinXmlError && /more than 100000/.test(e.message));
+});
