@@ -46,7 +46,7 @@ export class WinEventView extends CachedView {
   protected allValues(): string {
     const vals = Object.values(this.event.data);
     if (this.event.message) vals.push(this.event.message);
-    return vals.join('\n');
+    return vals.join(' ');
   }
 }
 

@@ -15,7 +15,7 @@ export interface EventView {
   get(field: string): string | undefined;
   /** The same, lower-cased once per event. */
   lower(field: string): string | undefined;
-  /** Every value of the event joined by newlines, for keyword searches (lower-cased unless `cased`). */
+  /** Every value of the event joined by spaces (as a rendered message reads), for keyword searches (lower-cased unless `cased`). */
   haystack(cased: boolean): string;
 }
 
