@@ -10,7 +10,7 @@ import type { Report } from '../report/report.ts';
 import { chooseFormat, Output } from './output.ts';
 import { exitCode, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
-import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
+import { addCommonOptions, addSigmaOptions, runScan, type CommonOptions } from './triage.ts';
 import { EXCHANGE_DETECTORS, READERS } from '../triage/registry.ts';
 import { serverVerdicts } from '../exchange/verdict.ts';
 
@@ -55,7 +55,7 @@ Ends with one verdict per server: compromised, attempted, probed or no evidence.
 
 Log families are found by content, wherever they sit in the collection.`)
     .argument('<path...>', 'collected folders, archives or log files');
-  addCommonOptions(hunt)
+  addSigmaOptions(addCommonOptions(hunt))
     .option('--yara <rules...>', 'also run these YARA rule files over the collected files')
     .option('-j, --jobs <n>', 'worker threads sharing the files (default: one per core on large collections)')
     .addHelpText('after', `

@@ -5,6 +5,7 @@ import { dnsCommand } from './dns.ts';
 import { orionCommand } from './orion.ts';
 import { intelCommand } from './intel.ts';
 import { exchangeCommand } from './exchange.ts';
+import { setRawArgs, sigmaCommand } from './sigma.ts';
 import { EXIT_USAGE_OR_INPUT, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   orionCommand(program);
   intelCommand(program);
   exchangeCommand(program);
+  sigmaCommand(program);
   detectorsCommand(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program)) {
@@ -46,6 +48,7 @@ export function reflow(text: string): string {
 export async function main(argv: readonly string[]): Promise<number> {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw e; });
   const program = buildProgram();
+  setRawArgs(argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return Number(process.exitCode ?? 0);

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import type { Command } from 'commander';
 import { compareFindings, type Finding } from '../model/finding.ts';
@@ -22,6 +23,10 @@ import { planEntries, scanParallel, workerCount } from '../triage/parallel.ts';
 import { mergeBuildFindings } from '../exchange/checks/build-timeline.ts';
 import { renderTimeline } from '../report/timeline.ts';
 import { compileRules } from '../exchange/checks/yara.ts';
+import { ruleSetFor, type SigmaConfig } from '../rules/sigma/detector.ts';
+import type { SigmaLevel } from '../rules/sigma/rule.ts';
+
+const SIGMA_LEVELS: readonly SigmaLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
 
 export interface CommonOptions {
   format?: string;
@@ -34,6 +39,9 @@ export interface CommonOptions {
   yara?: string[];
   jobs?: string;
   timeline?: boolean;
+  sigma?: string[];
+  sigmaPlaceholder?: string[];
+  sigmaMinLevel?: string;
 }
 
 /** Options every scanning command shares. */
@@ -49,6 +57,37 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--no-builtin-intel', 'do not load the built-in HAFNIUM, NOBELIUM and SUNBURST packs');
 }
 
+/** Options for running Sigma rules over Windows events and IIS logs. */
+export function addSigmaOptions(cmd: Command, withRules = true): Command {
+  if (withRules) cmd.option('--sigma <rules...>', 'also run these Sigma rule files or folders over Windows events (EVTX, XML, CSV) and IIS logs');
+  return cmd
+    .option('--sigma-placeholder <name=value...>', 'a value for a %name% placeholder in Sigma rules (|expand); repeat a name for several values')
+    .option('--sigma-min-level <level>', `load only Sigma rules at or above this level (${SIGMA_LEVELS.join(', ')})`);
+}
+
+/** Checks the Sigma options and loads the rules once (the scan's detectors reuse the compiled set). */
+export function sigmaConfig(opts: CommonOptions, problems: Problem[]): SigmaConfig | undefined {
+  if (!opts.sigma?.length) return undefined;
+  const placeholders: Record<string, string[]> = {};
+  for (const p of opts.sigmaPlaceholder ?? []) {
+    const m = /^([^=]+)=(.*)$/s.exec(p);
+    if (!m) throw new UsageError(`--sigma-placeholder must be name=value (got "${p}")`);
+    (placeholders[m[1]!.replace(/^%|%$/g, '')] ??= []).push(m[2]!);
+  }
+  const level = opts.sigmaMinLevel;
+  if (level !== undefined && !(SIGMA_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--sigma-min-level must be one of ${SIGMA_LEVELS.join(', ')} (got "${level}")`);
+  for (const p of opts.sigma) if (!existsSync(p)) throw new UsageError(`no such Sigma rule file or folder: ${p}`);
+  const cfg: SigmaConfig = { paths: opts.sigma, ...(Object.keys(placeholders).length ? { placeholders } : {}), ...(level ? { minLevel: level as SigmaLevel } : {}) };
+  const rs = ruleSetFor(cfg);
+  for (const e of rs.errors) problems.push({ level: 'warning', source: { path: e.file }, message: `Sigma rule not loaded${e.title ? ` (${e.title})` : ''}: ${e.reason}` });
+  if (!opts.quiet) {
+    const s = rs.summary();
+    process.stderr.write(`vigil: sigma: ${s.loaded} rules loaded${s.unsupported ? `, ${s.unsupported} not evaluable on these log kinds` : ''}${s.errors ? `, ${s.errors} invalid (listed in the report)` : ''}${s.skipped ? `, ${s.skipped} left out by level or status` : ''} — details: vigil sigma --check ${opts.sigma.join(' ')}\n`);
+  }
+  if (rs.rules.length === 0) throw new UsageError(`no Sigma rule could be loaded from ${opts.sigma.join(', ')}`);
+  return cfg;
+}
+
 export function triageCommand(program: Command): void {
   const cmd = program.command('triage')
     .summary('walk files, folders and archives and run every detector on what they hold')
@@ -60,7 +99,7 @@ Files of no known kind are still hashed and checked against the built-in indicat
 and are listed as "not parsed" with the reason. A corrupt or unreadable file is reported
 with its path (and line) and the run goes on.`)
     .argument('<path...>', 'files, folders or archives to examine');
-  addCommonOptions(cmd)
+  addSigmaOptions(addCommonOptions(cmd))
     .addHelpText('after', `
 Examples:
   $ vigil triage examples/incident
@@ -126,7 +165,8 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   if (opts.yara?.length) {
     try { compileRules(opts.yara); } catch (e) { throw new UsageError(`YARA rules do not compile: ${(e as Error).message.split('\n').slice(0, 6).join(' ')}`); }
   }
-  const scanner = new Scanner({ detectors: cmd.detectors, readers: cmd.readers, limits: DEFAULT_LIMITS, context: { intel, ...(opts.yara?.length ? { yara: opts.yara } : {}) } }, {
+  const sigma = sigmaConfig(opts, problems);
+  const scanner = new Scanner({ detectors: cmd.detectors, readers: cmd.readers, limits: DEFAULT_LIMITS, context: { intel, ...(opts.yara?.length ? { yara: opts.yara } : {}), ...(sigma ? { sigma } : {}) } }, {
     finding(f) { findings.push(f); output.finding(f); progress.finding(); },
     problem(p) {
       problems.push(p);
@@ -149,7 +189,7 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     const held: Finding[] = [];
     const sinks = scanner.sinks;
     for (const p of plan.problems) sinks.problem(p);
-    stats = await scanParallel({ detectorIds: cmd.detectors.map((d) => d.id), readerKinds: Object.keys(cmd.readers), intelFeeds: opts.intel ?? [], builtinIntel: opts.builtinIntel, yara: opts.yara ?? [] }, plan.entries, workers, {
+    stats = await scanParallel({ detectorIds: cmd.detectors.map((d) => d.id), readerKinds: Object.keys(cmd.readers), intelFeeds: opts.intel ?? [], builtinIntel: opts.builtinIntel, yara: opts.yara ?? [], ...(sigma ? { sigma } : {}) }, plan.entries, workers, {
       ...sinks, finding: (f) => { if (f.rule === 'exchange.build') held.push(f); else sinks.finding(f); },
     });
     for (const f of mergeBuildFindings(held)) sinks.finding(f);

@@ -1,6 +1,7 @@
 import type { Finding } from './finding.ts';
 import type { RecordKind, RecordOf, VigilRecord } from './records.ts';
 import type { IntelIndex } from '../intel/index.ts';
+import type { SigmaConfig } from '../rules/sigma/detector.ts';
 
 export type Emit = (finding: Finding) => void;
 
@@ -41,6 +42,8 @@ export interface DetectorContext {
   readonly intel: IntelIndex;
   /** Extra YARA rule files given by the user (--yara). */
   readonly yara?: readonly string[];
+  /** Sigma rule files and folders given by the user (--sigma), with their options. */
+  readonly sigma?: SigmaConfig;
 }
 
 export interface Detector<K extends RecordKind = RecordKind> extends DetectorInfo<K> {

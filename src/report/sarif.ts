@@ -16,6 +16,9 @@ export function renderSarif(report: Report): string {
   const ruleIds = [...new Set([...report.rules.map((r) => r.id), ...report.findings.map((f) => f.rule)])];
   const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
   const titles = new Map(report.rules.map((r) => [r.id, r]));
+  // Rules known only from their findings (each Sigma rule is one): the title the finding carries.
+  const firstTitle = new Map<string, string>();
+  for (const f of report.findings) if (!firstTitle.has(f.rule)) firstTitle.set(f.rule, f.title);
   const worst = new Map<string, Severity>();
   for (const f of report.findings) {
     const w = worst.get(f.rule);
@@ -63,7 +66,7 @@ export function renderSarif(report: Report): string {
             return {
               id,
               name: id.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : '')),
-              shortDescription: { text: r?.title ?? id },
+              shortDescription: { text: r?.title ?? firstTitle.get(id) ?? id },
               ...(r?.help ? { help: { text: r.help } } : {}),
               ...(sev ? { defaultConfiguration: { level: LEVEL[sev] }, properties: { 'security-severity': SECURITY_SEVERITY[sev] } } : {}),
             };

@@ -1,3 +1,4 @@
+import type { SigmaConfig } from '../rules/sigma/detector.ts';
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -56,6 +57,7 @@ export interface WorkerJob {
   readonly intelFeeds: readonly string[];
   readonly builtinIntel: boolean;
   readonly yara: readonly string[];
+  readonly sigma?: SigmaConfig;
 }
 
 export type WorkerMessage =

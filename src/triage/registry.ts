@@ -22,6 +22,7 @@ import { eventsDetector } from '../exchange/checks/events.ts';
 import { webServerProcessDetector } from '../exchange/checks/webserver-process.ts';
 import { readEventCsv, readEventXml } from '../exchange/winevents.ts';
 import { readEvtxRecords } from '../evtx/reader.ts';
+import { sigmaDetector } from '../rules/sigma/detector.ts';
 
 /**
  * What Vigil knows how to read and what it looks for. New capabilities register here: a reader
@@ -63,12 +64,13 @@ export const DETECTORS: readonly AnyDetector[] = [
   yaraDetector,
   sunburstDetector,
   orionDetector,
+  sigmaDetector,
 ];
 
 /** What `exchange hunt` runs: the Exchange checks, web-shell content, indicators and file context. */
 export const EXCHANGE_DETECTORS: readonly AnyDetector[] = [
   proxyLogonSsrfDetector, cve27065Detector, cve26858Detector, proxyShellDetector, webShellAccessDetector,
-  buildTimelineDetector, chopperDetector, yaraDetector, stagedFilesDetector, eventsDetector, webServerProcessDetector, intelDetector, orionDetector,
+  buildTimelineDetector, chopperDetector, yaraDetector, stagedFilesDetector, eventsDetector, webServerProcessDetector, intelDetector, orionDetector, sigmaDetector,
 ];
 
 /** Every detector, by id (worker threads rebuild their detector lists from ids). */

@@ -54,6 +54,14 @@ export class W3cView extends CachedView {
   readonly event: LogEvent<'iis.w3c'>;
   constructor(event: LogEvent<'iis.w3c'>) { super(); this.event = event; }
   get(field: string): string | undefined {
+    if (field === 'cs-uri') {
+      const logged = this.event.field('cs-uri');
+      if (logged !== undefined) return logged;
+      const stem = this.event.field('cs-uri-stem');
+      const q = this.event.field('cs-uri-query');
+      if (stem === undefined) return q === undefined || q === '-' ? undefined : q;
+      return q === undefined || q === '-' ? stem : `${stem}?${q}`;
+    }
     const v = this.event.field(field);
     return v === undefined || v === '-' ? (v === '-' ? '' : undefined) : v;
   }

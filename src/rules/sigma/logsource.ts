@@ -103,8 +103,13 @@ const registryEventType = (types: readonly string[]): Predicate => {
 
 const lower = (xs: readonly string[]) => xs.map((x) => x.toLowerCase());
 
-/** W3C names in IIS logs for the Sigma webserver taxonomy (`cs-user-agent` is logged as `cs(User-Agent)`). */
-const WEB_FIELDS: Readonly<Record<string, string>> = { 'cs-user-agent': 'cs(User-Agent)', 'cs-referer': 'cs(Referer)', 'cs-cookie': 'cs(Cookie)' };
+/**
+ * W3C names in IIS logs for the Sigma webserver taxonomy (`cs-user-agent` is logged as
+ * `cs(User-Agent)`). SigmaHQ's web rules put path patterns in `cs-uri-query` (`/autodiscover.json`,
+ * `/../`): their taxonomy means the requested URL there, which IIS splits into stem and query, so
+ * it reads the whole `cs-uri` (stem?query).
+ */
+const WEB_FIELDS: Readonly<Record<string, string>> = { 'cs-user-agent': 'cs(User-Agent)', 'cs-referer': 'cs(Referer)', 'cs-cookie': 'cs(Cookie)', 'cs-uri-query': 'cs-uri' };
 
 export function targetsFor(ls: LogSource): TargetsOrReason {
   const product = ls.product?.toLowerCase();

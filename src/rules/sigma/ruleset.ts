@@ -48,6 +48,8 @@ export class SigmaRuleSet {
   readonly unsupported: RuleProblem[] = [];
   /** Rules left out by level or status. */
   skipped = 0;
+  /** YAML documents that are not Sigma rules at all (no detection, logsource, correlation or filter). */
+  notRules = 0;
   private readonly win = new Map<string, ChannelIndex>();
   private readonly web: Entry[] = [];
 
@@ -91,6 +93,8 @@ export class SigmaRuleSet {
   }
 
   addDoc(doc: unknown, file: string): void {
+    // A folder of rules also holds other YAML (SigmaHQ's regression info.yml, configs): not rules, not errors.
+    if (typeof doc === 'object' && doc !== null && !Array.isArray(doc) && !['detection', 'logsource', 'correlation', 'filter'].some((k) => k in doc)) { this.notRules++; return; }
     let rule: SigmaRule;
     try { rule = parseRule(doc, file); } catch (e) {
       if (!(e instanceof SigmaError)) throw e;
