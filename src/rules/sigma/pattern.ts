@@ -37,7 +37,34 @@ export type Placement = 'exact' | 'contains' | 'startswith' | 'endswith';
 /** A compiled test of one value; `text` is the field already lower-cased when `cased` is false. */
 export interface StringTest {
   readonly cased: boolean;
+  /** What the test is, so many of them can be merged into one (see `anyOf`). */
+  readonly kind: 'eq' | 'prefix' | 'suffix' | 'contains' | 'any' | 'glob';
+  /** The literal for eq / prefix / suffix / contains. */
+  readonly lit?: string;
   test(text: string): boolean;
+}
+
+/**
+ * One test for a list of values (a field's values are OR-ed): equalities become one Set lookup,
+ * prefixes, suffixes and substrings plain loops, globs last. A rule with 80 `endswith` values
+ * then costs one field read and 80 `endsWith` calls, not 80 closures.
+ */
+export function anyOf(tests: readonly StringTest[]): (text: string) => boolean {
+  if (tests.some((t) => t.kind === 'any')) return () => true;
+  const eq = new Set(tests.filter((t) => t.kind === 'eq').map((t) => t.lit!));
+  const pre = tests.filter((t) => t.kind === 'prefix').map((t) => t.lit!);
+  const suf = tests.filter((t) => t.kind === 'suffix').map((t) => t.lit!);
+  const con = tests.filter((t) => t.kind === 'contains').map((t) => t.lit!);
+  const glob = tests.filter((t) => t.kind === 'glob');
+  if (tests.length === 1) return tests[0]!.test;
+  return (s) => {
+    if (eq.size && eq.has(s)) return true;
+    for (let i = 0; i < suf.length; i++) if (s.endsWith(suf[i]!)) return true;
+    for (let i = 0; i < pre.length; i++) if (s.startsWith(pre[i]!)) return true;
+    for (let i = 0; i < con.length; i++) if (s.includes(con[i]!)) return true;
+    for (let i = 0; i < glob.length; i++) if (glob[i]!.test(s)) return true;
+    return false;
+  };
 }
 
 const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -56,22 +83,22 @@ export function compileString(pieces: readonly Piece[], placement: Placement, ca
     flat.push(p);
   }
   const star = (p: Piece | undefined) => p !== undefined && typeof p !== 'string' && p.wildcard === '*';
-  if (flat.length === 1 && star(flat[0])) return { cased, test: () => true };
+  if (flat.length === 1 && star(flat[0])) return { cased, kind: 'any', test: () => true };
   const lits = flat.filter((p): p is string => typeof p === 'string');
   const lead = star(flat[0]);
   const trail = star(flat[flat.length - 1]);
   if (lits.length <= 1 && flat.length - lits.length === Number(lead) + Number(trail)) {
     const lit = lits[0] ?? '';
-    if (lead && trail) return { cased, test: (t) => t.includes(lit) };
-    if (lead) return { cased, test: (t) => t.endsWith(lit) };
-    if (trail) return { cased, test: (t) => t.startsWith(lit) };
-    return { cased, test: (t) => t === lit };
+    if (lead && trail) return { cased, kind: 'contains', lit, test: (t) => t.includes(lit) };
+    if (lead) return { cased, kind: 'suffix', lit, test: (t) => t.endsWith(lit) };
+    if (trail) return { cased, kind: 'prefix', lit, test: (t) => t.startsWith(lit) };
+    return { cased, kind: 'eq', lit, test: (t) => t === lit };
   }
   if (!flat.some((p) => typeof p !== 'string' && p.wildcard === '?')) return starGlob(flat, cased);
   // `?` inside a value is rare; a regex is fine there (no nested quantifiers, so no blow-up).
   const src = flat.map((p) => (typeof p === 'string' ? reEscape(p) : p.wildcard === '*' ? '[\\s\\S]*' : '[\\s\\S]')).join('');
   const re = new RegExp(`^${src}$`, 'u');
-  return { cased, test: (t) => re.test(t) };
+  return { cased, kind: 'glob', test: (t) => re.test(t) };
 }
 
 /**
@@ -86,6 +113,7 @@ function starGlob(flat: readonly Piece[], cased: boolean): StringTest {
   const minLen = lits.reduce((n, l) => n + l.length, 0);
   return {
     cased,
+    kind: 'glob',
     test(t) {
       if (t.length < minLen) return false;
       let from = 0;

@@ -6,6 +6,7 @@ import { W3cView, WinEventView } from './events.ts';
 import { CHANNEL_OF_PROVIDER, describe } from './logsource.ts';
 import { compileRule, parseRule, type CompiledTarget, type SigmaLevel, type SigmaRule } from './rule.ts';
 import { SigmaError, SigmaUnsupported, type ValueOptions } from './values.ts';
+import { CandidateIndex, ruleNeed, type Need } from './prefilter.ts';
 
 /**
  * A loaded rule set: every rule compiled once, indexed by what it can match (channel and event
@@ -33,7 +34,8 @@ export interface LoadOptions extends ValueOptions {
   readonly skipStatus?: readonly string[];
 }
 
-interface Entry { readonly rule: SigmaRule; readonly ct: CompiledTarget }
+interface Entry { readonly rule: SigmaRule; readonly ct: CompiledTarget; readonly need: Need }
+interface Bucket { readonly entries: readonly Entry[]; readonly index: CandidateIndex }
 interface ChannelIndex { readonly any: Entry[]; readonly byId: Map<number, Entry[]> }
 
 const LEVEL_ORDER: readonly SigmaLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
@@ -52,6 +54,8 @@ export class SigmaRuleSet {
   notRules = 0;
   private readonly win = new Map<string, ChannelIndex>();
   private readonly web: Entry[] = [];
+  /** Candidate indexes per channel and event id, built on first use after the rules change. */
+  private readonly buckets = new Map<string, Bucket | null>();
 
   private readonly opts: LoadOptions;
   constructor(opts: LoadOptions = {}) { this.opts = opts; }
@@ -110,8 +114,9 @@ export class SigmaRuleSet {
     if ('error' in c) { this.errors.push({ ...ref, reason: c.error }); return; }
     if ('unsupported' in c) { this.unsupported.push({ ...ref, reason: c.unsupported }); return; }
     this.rules.push(rule);
+    this.buckets.clear();
     for (const ct of c.ok.targets) {
-      const entry = { rule, ct };
+      const entry = { rule, ct, need: ruleNeed(rule, ct.target.field) };
       if (ct.target.kind === 'iis.w3c') { this.web.push(entry); continue; }
       for (const ch of ct.target.channels) {
         let idx = this.win.get(ch);
@@ -133,17 +138,22 @@ export class SigmaRuleSet {
   matchWinEvent(e: WinEvent): SigmaMatch[] {
     const channel = e.channel?.toLowerCase() ?? CHANNEL_OF_PROVIDER[e.provider.toLowerCase()];
     if (channel === undefined) return [];
-    const idx = this.win.get(channel);
-    if (!idx) return [];
-    const byId = idx.byId.get(e.eventId);
-    if (!byId && idx.any.length === 0) return [];
-    const view = new WinEventView(e);
-    return run(view, byId ? (idx.any.length ? [...byId, ...idx.any] : byId) : idx.any);
+    const key = `${channel}\0${e.eventId}`;
+    let b = this.buckets.get(key);
+    if (b === undefined) {
+      const idx = this.win.get(channel);
+      const entries = idx ? [...(idx.byId.get(e.eventId) ?? []), ...idx.any] : [];
+      b = entries.length ? bucket(entries) : null;
+      this.buckets.set(key, b);
+    }
+    return b ? run(new WinEventView(e), b) : [];
   }
 
   matchW3c(e: LogEvent<'iis.w3c'>): SigmaMatch[] {
     if (this.web.length === 0) return [];
-    return run(new W3cView(e), this.web);
+    let b = this.buckets.get('\0web');
+    if (!b) this.buckets.set('\0web', (b = bucket(this.web)));
+    return run(new W3cView(e), b);
   }
 
   /** Counts by the log source a rule reads, for `--list`. */
@@ -162,10 +172,15 @@ export class SigmaRuleSet {
   }
 }
 
-function run(view: WinEventView | W3cView, entries: readonly Entry[]): SigmaMatch[] {
+function bucket(entries: readonly Entry[]): Bucket {
+  return { entries, index: new CandidateIndex(entries.map((e) => e.need)) };
+}
+
+function run(view: WinEventView | W3cView, b: Bucket): SigmaMatch[] {
   let out: SigmaMatch[] | undefined;
   let seen: Set<SigmaRule> | undefined;
-  for (const en of entries) {
+  for (const i of b.index.candidates(view)) {
+    const en = b.entries[i]!;
     if (!en.ct.predicate(view)) continue;
     if (seen?.has(en.rule)) continue;
     (seen ??= new Set()).add(en.rule);

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { compileString, parseSigmaString, type Placement, type StringTest } from './pattern.ts';
+import { anyOf, compileString, parseSigmaString, type Placement, type StringTest } from './pattern.ts';
 
 /**
  * One detection item — `Field|mod1|mod2: value(s)` or a keyword list — compiled into a predicate
@@ -177,10 +177,12 @@ export function compileItem(field: string | null, modifiers: readonly string[], 
   const placement: Placement = field === null || has('contains') ? 'contains' : has('startswith') ? 'startswith' : has('endswith') ? 'endswith' : 'exact';
   const encoded = has('base64') || has('base64offset');
   const cased = has('cased') || encoded;
-  const tests = values.map((v): Predicate => {
+  let wantsNull = false;
+  const perValue = values.flatMap((v): StringTest[][] => {
     if (v === null) {
       if (field === null) throw new SigmaError('null is not a keyword');
-      return (ev) => { const s = ev.get(field); return s === undefined || s === ''; };
+      wantsNull = true;
+      return [];
     }
     let variants = [scalarText(v)];
     // Transformations apply in the order the rule writes them.
@@ -195,12 +197,18 @@ export function compileItem(field: string | null, modifiers: readonly string[], 
       else if (m === 'base64offset') { variants = (bytes ?? variants.map((s) => Buffer.from(s, 'utf8'))).flatMap(base64Offsets); bytes = null; }
     }
     if (bytes) variants = bytes.map((b) => Buffer.from(b).toString('latin1'));
-    const compiled: StringTest[] = variants.map((s) => compileString(encoded ? [s] : parseSigmaString(s), placement, cased));
-    const one = (text: string) => compiled.some((c) => c.test(text));
-    if (field === null) return (ev) => one(ev.haystack(cased));
-    return cased
-      ? (ev) => { const s = ev.get(field); return s !== undefined && one(s); }
-      : (ev) => { const s = ev.lower(field); return s !== undefined && one(s); };
+    return [variants.map((s) => compileString(encoded ? [s] : parseSigmaString(s), placement, cased))];
   });
-  return combine(tests);
+  // A value matches when one of its variants does; `all` needs every value, otherwise any will do.
+  const groups = perValue.map(anyOf);
+  const match: (s: string) => boolean = all && groups.length > 1
+    ? (s) => { for (let i = 0; i < groups.length; i++) if (!groups[i]!(s)) return false; return true; }
+    : perValue.length ? anyOf(perValue.flat()) : () => false;
+  if (field === null) return (ev) => match(ev.haystack(cased));
+  const read = cased ? (ev: EventView) => ev.get(field) : (ev: EventView) => ev.lower(field);
+  if (wantsNull) {
+    if (all && perValue.length) throw new SigmaError(`${field}: null cannot be combined with other values under |all`);
+    return (ev) => { const s = read(ev); return s === undefined || s === '' || match(s); };
+  }
+  return (ev) => { const s = read(ev); return s !== undefined && match(s); };
 }
