@@ -55,3 +55,24 @@ test('SigmaHQ regression cases: each EVTX triggers its rule with the whole rule 
   // the rule (checked by hand against the case's .json); every other count agrees.
   assert.ok(counts.length <= 3, counts.join('\n'));
 });
+
+test('the candidate index never hides a match: same results as offering every event to every rule', { skip: !hasData }, async () => {
+  const { writeEvtx } = await import('../../scripts/lib/evtx-write.ts');
+  const rs = new SigmaRuleSet().loadPaths(RULE_DIRS);
+  const events = cases().flatMap((c) => [...readEvtx(readFileSync(c.evtx), () => undefined)].map((r) => toWinEvent(r.event, { path: c.evtx, offset: r.offset })));
+  // Each attack event again with its values re-cased and padded, so substrings, prefixes and suffixes all move.
+  const variants = events.flatMap((e) => [
+    { ...e, data: Object.fromEntries(Object.entries(e.data).map(([k, v]) => [k, v.toUpperCase()])) },
+    { ...e, data: Object.fromEntries(Object.entries(e.data).map(([k, v]) => [k, `x ${v} y`])) },
+  ]);
+  const all = [...events, ...variants];
+  // And events read back through the EVTX writer, as a scan would see them.
+  const written = [...readEvtx(writeEvtx(events.slice(0, 50).map((e) => ({ provider: e.provider, eventId: e.eventId, time: e.time ?? '2024-01-01T00:00:00Z', channel: e.channel ?? '', computer: e.computer ?? '', data: e.data }))), () => undefined)].map((r) => toWinEvent(r.event, { path: 'w.evtx', offset: r.offset }));
+  all.push(...written);
+  const ids = (e: Parameters<SigmaRuleSet['matchWinEvent']>[0]) => rs.matchWinEvent(e).map((m) => m.rule.id).sort().join(',');
+  const indexed = all.map(ids);
+  rs.exhaustive = true;
+  const brute = all.map(ids);
+  assert.deepEqual(indexed, brute);
+  assert.ok(brute.filter(Boolean).length > 250, `${brute.filter(Boolean).length} events match some rule`);
+});

@@ -50,6 +50,8 @@ export class SigmaRuleSet {
   readonly unsupported: RuleProblem[] = [];
   /** Rules left out by level or status. */
   skipped = 0;
+  /** Offer every event to every rule of its log source, bypassing the candidate index (to check the index). */
+  exhaustive = false;
   /** YAML documents that are not Sigma rules at all (no detection, logsource, correlation or filter). */
   notRules = 0;
   private readonly win = new Map<string, ChannelIndex>();
@@ -146,14 +148,14 @@ export class SigmaRuleSet {
       b = entries.length ? bucket(entries) : null;
       this.buckets.set(key, b);
     }
-    return b ? run(new WinEventView(e), b) : [];
+    return b ? run(new WinEventView(e), b, this.exhaustive) : [];
   }
 
   matchW3c(e: LogEvent<'iis.w3c'>): SigmaMatch[] {
     if (this.web.length === 0) return [];
     let b = this.buckets.get('\0web');
     if (!b) this.buckets.set('\0web', (b = bucket(this.web)));
-    return run(new W3cView(e), b);
+    return run(new W3cView(e), b, this.exhaustive);
   }
 
   /** Counts by the log source a rule reads, for `--list`. */
@@ -176,10 +178,10 @@ function bucket(entries: readonly Entry[]): Bucket {
   return { entries, index: new CandidateIndex(entries.map((e) => e.need)) };
 }
 
-function run(view: WinEventView | W3cView, b: Bucket): SigmaMatch[] {
+function run(view: WinEventView | W3cView, b: Bucket, exhaustive: boolean): SigmaMatch[] {
   let out: SigmaMatch[] | undefined;
   let seen: Set<SigmaRule> | undefined;
-  for (const i of b.index.candidates(view)) {
+  for (const i of exhaustive ? b.entries.keys() : b.index.candidates(view)) {
     const en = b.entries[i]!;
     if (!en.ct.predicate(view)) continue;
     if (seen?.has(en.rule)) continue;
