@@ -43,7 +43,7 @@ test('vigil sigma RULES -- EVTX: SigmaHQ rules on a real web-shell trace, with t
   assert.equal(shell.rule, 'sigma.8202070f-edeb-4d31-a010-a26c72ac5600');
   assert.deepEqual(shell.attack, ['T1505.003', 'T1190']);
   assert.equal(shell.host, 'IEWIN7');
-  const matched = shell.evidence['matched'] as Record<string, string>;
+  const matched = shell.evidence as Record<string, unknown>;
   assert.equal(matched['ParentImage'], 'C:\\Windows\\System32\\inetsrv\\w3wp.exe');
   assert.equal(matched['Image'], 'C:\\Windows\\System32\\cmd.exe');
   assert.equal(shell.evidence['level'], 'high');
@@ -57,8 +57,8 @@ test('vigil sigma on IIS logs: SigmaHQ ProxyShell web rules fire on the exploit 
   assert.equal(r.code, 1, r.stderr);
   const fs = jsonl(r.stdout);
   assert.deepEqual(fs.map((f) => `${f.source.line} ${f.severity} ${f.title}`), ['5 high Exchange ProxyShell Pattern', '6 critical Successful Exchange ProxyShell Attack']);
-  assert.match((fs[1]!.evidence['matched'] as Record<string, string>)['cs-uri']!, /^\/autodiscover\/autodiscover\.json\?@evil\.corp\/mapi\/nspi/);
-  assert.equal((fs[0]!.evidence['matched'] as Record<string, string>)['sc-status'], '401');
+  assert.match(fs[1]!.evidence['cs-uri'] as string, /^\/autodiscover\/autodiscover\.json\?@evil\.corp\/mapi\/nspi/);
+  assert.equal(fs[0]!.evidence['sc-status'], '401');
 });
 
 test('invalid rules are reported with file and reason, the valid ones still run; --check lists what cannot run', () => {

@@ -8,7 +8,7 @@ import type { SigmaLevel } from './rule.ts';
 /**
  * Sigma rules as a Vigil detector: the rule files given with `--sigma` run over Windows events
  * (EVTX, XML and CSV exports) and IIS logs. Each Sigma rule is its own finding rule
- * (`sigma.<id>`), with the rule's title, level, ATT&CK tags and the fields it matched.
+ * (`sigma.<id>`), with the rule's title, level, ATT&CK tags and the values of the fields it read.
  */
 export interface SigmaConfig {
   readonly paths: readonly string[];
@@ -42,8 +42,9 @@ export function sigmaFinding(m: SigmaMatch, e: { time?: string; source: Finding[
     ...(e.time ? { time: e.time } : {}),
     ...(host ? { host } : {}),
     source: e.source,
+    // The fields the rule read, under their own names (a text report shows each on its own line).
     evidence: {
-      matched: { ...m.fields },
+      ...m.fields,
       ...extra,
       sigmaId: r.id, level: r.level, ...(r.status ? { status: r.status } : {}), ruleFile: r.file, logsource: m.target.target.label,
       ...(r.falsepositives.length ? { falsepositives: [...r.falsepositives] } : {}),
