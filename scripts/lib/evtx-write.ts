@@ -16,7 +16,7 @@ export interface EventSpec {
   readonly time: string;
   readonly channel: string;
   readonly computer: string;
-  /** EventData items as `<Data Name="key">value</Data>`, in this order. */
+  /** EventData items as `<Data Name="key">value</Data>`, in this order; a key starting with `#` is an unnamed `<Data>` (as classic providers such as MSExchange CmdletLogs write). */
   readonly data: Readonly<Record<string, string>>;
 }
 
@@ -37,7 +37,7 @@ const ft = (n: bigint): SubValue => { const b = Buffer.alloc(8); b.writeBigUInt6
 type Node = { el: string; attrs?: [string, string | number][]; kids?: (Node | string | number)[] };
 
 function templateFor(e: EventSpec): Node {
-  const data = Object.keys(e.data).map((k, i): Node => ({ el: 'Data', attrs: [['Name', k]], kids: [7 + i] }));
+  const data = Object.keys(e.data).map((k, i): Node => (k.startsWith('#') ? { el: 'Data', kids: [7 + i] } : { el: 'Data', attrs: [['Name', k]], kids: [7 + i] }));
   return {
     el: 'Event', attrs: [['xmlns', NS]], kids: [
       { el: 'System', kids: [

@@ -4,6 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vigil } from '../support/cli.ts';
+import { DATA, hasData } from '../support/paths.ts';
+import { writeEvtx } from '../../scripts/lib/evtx-write.ts';
 
 // Windows event XML as `wevtutil qe <log> /f:xml /rd:true` writes it (one <Event> after another).
 const ev = (o: { provider: string; id: number; level: number; time: string; channel: string; data: string[]; message?: string }) =>
@@ -39,4 +41,30 @@ test('event exports: CVE-2021-26857 in Application XML, ProxyShell cmdlets in th
   ]);
   assert.deepEqual(fs.filter((f) => f.rule === 'exchange.verdict').map((f) => [f.host, f.evidence['verdict']]), [['EX01.ecu.example', 'compromised']]);
   assert.equal(fs.find((f) => f.rule === 'exchange.cve-2021-26857')?.time, '2021-03-03T06:40:01.000Z');
+});
+
+test('the same evidence straight from .evtx files (MSExchange Management and Application logs), also through SigmaHQ\'s Exchange rules', { skip: !hasData }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-events-evtx-'));
+  const base = { computer: 'EX01.ecu.example' };
+  writeFileSync(join(dir, 'Application.evtx'), writeEvtx([
+    { ...base, provider: 'MSExchange Unified Messaging', eventId: 1002, level: 2, time: '2021-03-03T06:40:01Z', channel: 'Application', data: { '#1': 'System.InvalidCastException: Unable to cast object of type \'System.Windows.Data.ObjectDataProvider\' to type …' } },
+    { ...base, provider: 'MSExchange Unified Messaging', eventId: 1002, level: 4, time: '2021-03-03T06:41:01Z', channel: 'Application', data: { '#1': 'Call answered.' } },
+  ]));
+  writeFileSync(join(dir, 'MSExchange Management.evtx'), writeEvtx([
+    { ...base, provider: 'MSExchange CmdletLogs', eventId: 1, level: 4, time: '2021-08-21T10:02:00Z', channel: 'MSExchange Management', data: { '#1': 'New-ManagementRoleAssignment', '#2': '-Role "Mailbox Import Export" -User "administrator@ecu.example"', '#3': 'ECU\\administrator' } },
+    { ...base, provider: 'MSExchange CmdletLogs', eventId: 1, level: 4, time: '2021-08-21T10:03:00Z', channel: 'MSExchange Management', data: { '#1': 'New-MailboxExportRequest', '#2': '-Mailbox "administrator@ecu.example" -FilePath "\\\\127.0.0.1\\c$\\inetpub\\wwwroot\\aspnet_client\\gdjhs.aspx" -IncludeFolders "#Drafts#"', '#3': 'NT AUTHORITY\\SYSTEM' } },
+    { ...base, provider: 'MSExchange CmdletLogs', eventId: 1, level: 4, time: '2021-08-21T11:00:00Z', channel: 'MSExchange Management', data: { '#1': 'Get-Mailbox', '#2': '-ResultSize Unlimited', '#3': 'ECU\\administrator' } },
+  ]));
+  const rules = join(DATA, 'sigma', 'rules', 'windows', 'builtin', 'msexchange');
+  const r = vigil(['exchange', 'hunt', dir, '--sigma', rules, '--format', 'jsonl', '--quiet']);
+  const fs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { rule: string; title: string; severity: string; host?: string; source: { path: string; offset?: number }; evidence: Record<string, unknown> });
+  const brief = fs.filter((f) => f.rule !== 'exchange.verdict').map((f) => `${f.severity} ${f.rule.startsWith('sigma.') ? `sigma: ${f.title}` : f.rule} ${f.source.path} ${String(f.evidence['cmdlet'] ?? f.evidence['eventId'])}`).sort();
+  assert.deepEqual(brief, [
+    'critical exchange.cmdlet MSExchange Management.evtx New-MailboxExportRequest',
+    'critical sigma: Mailbox Export to Exchange Webserver MSExchange Management.evtx 1',
+    'critical sigma: Mailbox Export to Exchange Webserver MSExchange Management.evtx 1',
+    'high exchange.cmdlet MSExchange Management.evtx New-ManagementRoleAssignment',
+    'high exchange.cve-2021-26857 Application.evtx 1002',
+  ]);
+  assert.deepEqual(fs.filter((f) => f.rule === 'exchange.verdict').map((f) => [f.host, f.evidence['verdict']]), [['EX01.ecu.example', 'compromised']]);
 });

@@ -146,5 +146,5 @@ export const CHANNEL_OF_PROVIDER: Readonly<Record<string, string>> = {
   'microsoft-windows-sysmon': SYSMON,
   'microsoft-windows-security-auditing': 'security',
   'microsoft-windows-powershell': PS[0]!,
-  'msexchange cmdletlogging': 'msexchange management',
+  'msexchange cmdletlogs': 'msexchange management',
 };
