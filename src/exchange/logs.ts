@@ -1,4 +1,5 @@
 import { lineBatches } from '../io/lines.ts';
+import { selectedLineBatches } from '../io/select.ts';
 import { splitCsvLine } from '../io/csvline.ts';
 import { longLineWarning, type ReadContext } from '../io/reader.ts';
 import type { SourceRef } from '../model/finding.ts';
@@ -111,8 +112,9 @@ async function* readHeaderLog<K extends LogKind>(ctx: ReadContext, kind: K, head
   let reported = false;
   let directives: Record<string, string> = {};
   let directivesLine = 0;
-  for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
-    const { lines, firstLine } = batch;
+  const opts = { onLongLine: longLineWarning(ctx) };
+  for await (const batch of ctx.select ? selectedLineBatches(ctx.chunks, ctx.select, opts) : lineBatches(ctx.chunks, opts)) {
+    const { lines, firstLine, numbers } = batch;
     const out: (LogEvent<K> | LogHeader)[] = [];
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
@@ -120,7 +122,7 @@ async function* readHeaderLog<K extends LogKind>(ctx: ReadContext, kind: K, head
       if (line.charCodeAt(0) === 0x23 /* # */) {
         const d = /^#([A-Za-z-]+):\s*(.*)$/.exec(line);
         if (d) {
-          if (!Object.keys(directives).length) directivesLine = firstLine + i;
+          if (!Object.keys(directives).length) directivesLine = (numbers ? numbers[i]! : firstLine + i);
           directives[d[1]!.toLowerCase()] = d[2]!.trim();
         }
         if (line.startsWith('#Fields:')) {
@@ -132,11 +134,11 @@ async function* readHeaderLog<K extends LogKind>(ctx: ReadContext, kind: K, head
       }
       if (ctx.keep && !ctx.keep(line)) continue;
       if (!current) {
-        if (!reported) ctx.problem({ level: 'error', source: { path: ctx.path, line: firstLine + i }, message: 'data before any #Fields header; lines skipped until one appears' });
+        if (!reported) ctx.problem({ level: 'error', source: { path: ctx.path, line: (numbers ? numbers[i]! : firstLine + i) }, message: 'data before any #Fields header; lines skipped until one appears' });
         reported = true;
         continue;
       }
-      out.push(new Row(kind, { path: ctx.path, line: firstLine + i }, line, current));
+      out.push(new Row(kind, { path: ctx.path, line: (numbers ? numbers[i]! : firstLine + i) }, line, current));
     }
     if (out.length) yield out;
   }

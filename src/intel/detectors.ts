@@ -225,9 +225,14 @@ export const intelDetector = defineDetector({
     const intel = ctx.intel;
     const orion = orionBuilds().bySha;
     // For log lines: a line without any of the index's IPs, agents, accounts or strings cannot match.
-    const logFilter = intel.predicates.length ? null : intel.logLineFilter();
+    // Per log family: strings scoped to IIS logs need not be looked for in HttpProxy logs.
+    const logFilters = new Map<string, RegExp | null>();
+    const logFilter = (kind: 'iis.w3c' | 'exchange.httpproxy' | 'exchange.ecp' | 'exchange.oab') => {
+      if (!logFilters.has(kind)) logFilters.set(kind, intel.predicates.length ? null : intel.logLineFilter(kind));
+      return logFilters.get(kind) ?? undefined;
+    };
     return {
-      lineFilterFor: (kind) => (logFilter && (kind === 'iis.w3c' || kind === 'exchange.httpproxy' || kind === 'exchange.ecp' || kind === 'exchange.oab') ? logFilter : undefined),
+      lineFilterFor: (kind) => (kind === 'iis.w3c' || kind === 'exchange.httpproxy' || kind === 'exchange.ecp' || kind === 'exchange.oab' ? logFilter(kind) : undefined),
       onRecord(rec: VigilRecord, emit: Emit): void | Promise<void> {
         switch (rec.kind) {
           case 'file': case 'file.entry':

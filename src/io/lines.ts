@@ -10,6 +10,8 @@ export interface LineBatch {
   /** Byte offset of `lines[0]` within the stream. */
   readonly firstOffset: number;
   readonly lines: readonly string[];
+  /** Each line's own number, when the batch holds only selected lines (see `select.ts`); else `firstLine + i`. */
+  readonly numbers?: readonly number[];
 }
 
 export interface LineOptions {

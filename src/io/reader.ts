@@ -11,6 +11,11 @@ export interface ReadContext {
    * that runs could find anything in it (see `DetectorInfo.lineFilter`).
    */
   readonly keep?: ((line: string) => boolean) | undefined;
+  /**
+   * When set, line readers may search whole chunks with these (global) expressions and build only
+   * the lines they hit (and `#` directive lines): `keep` holds for no other line.
+   */
+  readonly select?: readonly RegExp[] | undefined;
 }
 
 /**

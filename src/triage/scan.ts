@@ -1,3 +1,4 @@
+import { chunkSearchers } from '../io/select.ts';
 import { createReadStream, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -164,7 +165,7 @@ export class Scanner {
         const reader = this.config.readers[kind];
         if (reader) {
           const problem = (p: Problem) => this.sinks.problem(p);
-          for await (const batch of reader({ path: display, chunks: src, problem, keep: this.keepFor(kind) })) {
+          for await (const batch of reader({ path: display, chunks: src, problem, keep: this.keepFor(kind), select: this.selectFor(kind) })) {
             for (const rec of batch) {
               lastLine = rec.source.line;
               const p = this.dispatch(rec);
@@ -284,6 +285,21 @@ export class Scanner {
     }
     this.keepCache.set(kind, keep);
     return keep;
+  }
+
+  private readonly selectCache = new Map<FileKind, RegExp[] | undefined>();
+
+  /** Chunk-level searchers for a file kind: when every detector of its records has a pre-filter that can run over a whole chunk. */
+  private selectFor(kind: FileKind): RegExp[] | undefined {
+    if (this.selectCache.has(kind)) return this.selectCache.get(kind);
+    const rk = recordKindOf(kind);
+    let sel: RegExp[] | undefined;
+    if (rk && this.keepFor(kind)) {
+      const filters = (this.runs.get(rk) ?? []).map((r) => r.lineFilter!);
+      sel = chunkSearchers(filters) ?? undefined;
+    }
+    this.selectCache.set(kind, sel);
+    return sel;
   }
 
   /** Hand a record to its detectors; returns a promise only when one of them is asynchronous. */
