@@ -51,7 +51,8 @@ exploited), CVE-2021-27065 in ECP Server logs (script planted in a virtual direc
 export), CVE-2021-26858 in OAB generator logs, ProxyShell in IIS and HttpProxy logs, web-shell
 requests in IIS logs, web shells by content and by the HAFNIUM indicators, staged archives and
 LSASS dumps as context, and the build timeline from the logs judged against the fixed builds.
-Ends with one verdict per server: compromised, attempted, probed or no evidence.
+Ends with one verdict per server — compromised, attempted, vulnerable, probed or clean — with the
+build it ran at the first attack and the update to install now.
 
 Log families are found by content, wherever they sit in the collection.`)
     .argument('<path...>', 'collected folders, archives or log files');

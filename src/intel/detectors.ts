@@ -244,7 +244,7 @@ export const intelDetector = defineDetector({
             if (rec.response && !rec.answers?.length) return;
             report(dnsHits(intel, rec), rec, emit, { qname: rec.qname, ...(rec.client ? { client: rec.client } : {}) });
             return;
-          case 'log.header': case 'winevent':
+          case 'log.header': case 'winevent': case 'exchange.server':
             return;
           case 'mail':
             return mailHits(intel, rec).then(({ hits, time, extra }) => report(hits, { source: rec.source, time }, emit, extra));

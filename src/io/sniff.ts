@@ -55,6 +55,9 @@ export function sniff(head: Uint8Array, name: string): Sniffed {
     return { kind: 'exchange.oab', reason: 'Exchange OAB generator log (OABGenerator messages)' };
   }
   const header = lines.find((l) => l.trim() !== '' && !l.startsWith('#TYPE'));
+  if (header && /(^|,)"?AdminDisplayVersion"?(,|$)/i.test(header) && /(^|,)"?(Name|Identity|Fqdn)"?(,|$)/i.test(header)) {
+    return { kind: 'exchange.inventory', reason: 'Exchange server inventory (Get-ExchangeServer | Export-Csv)' };
+  }
   if (header && header.includes(',') && isListingHeader(header.replace(/^\uFEFF/, '').split(','))) {
     return { kind: 'listing.csv', reason: 'file listing (CSV with path and hash columns)' };
   }

@@ -111,8 +111,23 @@ export interface WinEvent {
   readonly message?: string;
 }
 
+/**
+ * An Exchange server as an inventory describes it (`Get-ExchangeServer | Export-Csv`): the build it
+ * runs at the time the inventory was taken.
+ */
+export interface ExchangeServer {
+  readonly kind: 'exchange.server';
+  readonly source: SourceRef;
+  readonly server: string;
+  /** As read: `15.1.2176.2`. */
+  readonly build: string;
+  /** What said so, e.g. `Get-ExchangeServer`. */
+  readonly via: string;
+}
+
 export type VigilRecord =
   | FileRecord
+  | ExchangeServer
   | WinEvent
   | FileEntry
   | LogHeader
@@ -142,6 +157,7 @@ export type FileKind =
   | 'dns.csv'
   | 'dns.pdns'
   | 'listing.csv'
+  | 'exchange.inventory'
   | 'winevent.xml'
   | 'winevent.evtx'
   | 'winevent.csv'

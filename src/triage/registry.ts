@@ -11,6 +11,7 @@ import { chopperDetector } from '../exchange/webshell-content.ts';
 import { sunburstDetector } from '../dns/sunburst/detector.ts';
 import { orionDetector } from '../supplychain/orion.ts';
 import { readListing } from '../io/listing.ts';
+import { readInventory } from '../exchange/inventory.ts';
 import { cve27065Detector } from '../exchange/checks/cve27065.ts';
 import { cve26858Detector } from '../exchange/checks/cve26858.ts';
 import { proxyShellDetector } from '../exchange/checks/proxyshell.ts';
@@ -43,6 +44,7 @@ export const READERS: Partial<Record<FileKind, Reader>> = {
   'mail.message': readMessage,
   'mail.mbox': readMbox,
   'listing.csv': readListing,
+  'exchange.inventory': readInventory,
   'winevent.xml': readEventXml,
   'winevent.csv': readEventCsv,
   'winevent.evtx': readEvtxRecords,

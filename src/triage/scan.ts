@@ -53,6 +53,7 @@ type Run = { id: string; run: ReturnType<AnyDetector['create']>; lineFilter: Reg
 function recordKindOf(kind: FileKind): RecordKind | null {
   if (kind.startsWith('dns.')) return 'dns.query';
   if (kind === 'listing.csv') return 'file.entry';
+  if (kind === 'exchange.inventory') return 'exchange.server';
   if (kind === 'winevent.xml' || kind === 'winevent.csv' || kind === 'winevent.evtx') return 'winevent';
   if (kind === 'mail.message' || kind === 'mail.mbox') return 'mail';
   if (kind === 'exchange.httpproxy' || kind === 'exchange.ecp' || kind === 'exchange.oab' || kind === 'iis.w3c') return kind;

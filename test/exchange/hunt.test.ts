@@ -8,7 +8,7 @@ import { shellLocation } from '../../src/exchange/checks/webshell-access.ts';
 import { DATA } from '../support/paths.ts';
 import { vigil } from '../support/cli.ts';
 
-type F = { rule: string; severity: string; host?: string; source: { path: string; line?: number }; evidence: Record<string, unknown> };
+type F = { rule: string; title?: string; severity: string; host?: string; source: { path: string; line?: number }; evidence: Record<string, unknown>; remediation?: string };
 function hunt(dir: string): F[] {
   const r = vigil(['exchange', 'hunt', dir, '--format', 'jsonl', '--quiet']);
   assert.ok(r.code === 0 || r.code === 1, r.stderr);
@@ -55,7 +55,8 @@ test('a clean server with legitimate administration: no compromise, changes show
     ]),
   });
   const fs = hunt(dir);
-  assert.deepEqual(verdicts(fs), ['EX02: no_evidence']);
+  assert.deepEqual(verdicts(fs), ['EX02: clean']);
+  assert.match(fs.find((f) => f.rule === 'exchange.verdict')!.remediation ?? '', /now runs Exchange 2019 CU10 15\.2\.922\.7, which has the ProxyLogon and ProxyShell fixes/);
   assert.ok(fs.every((f) => f.severity === 'info' || f.severity === 'low'), JSON.stringify(fs.map((f) => [f.rule, f.severity])));
   assert.ok(fs.some((f) => f.rule === 'exchange.vdir-change' && f.severity === 'info'));
   assert.ok(fs.some((f) => f.rule === 'exchange.build' && f.evidence['verdict'] === 'patched' && f.evidence['build'] === '15.2.922.7'));
@@ -72,7 +73,12 @@ test('a server only probed by scanners: probed, not compromised', () => {
     ]),
   });
   const fs = hunt(dir);
-  assert.deepEqual(verdicts(fs), ['EX03: probed']);
+  // Probed only — but its build (March 2021 SU for CU19) still lacks the ProxyShell fixes.
+  assert.deepEqual(verdicts(fs), ['EX03: vulnerable']);
+  const v = fs.find((f) => f.rule === 'exchange.verdict')!;
+  assert.match(String(v.title), /^EX03: VULNERABLE — runs Exchange 2016 CU19 15\.1\.2176\.9 \(CVE-2021-34473, CVE-2021-34523, CVE-2021-31207\), no sign of exploitation \(probed 3 times\); the first attack \(2021-03-06T17:27\) met build 15\.1\.2176\.9, unpatched$/);
+  assert.match(v.remediation ?? '', /Install now: Install the May 2021 security update \(KB5003435\) or later for Exchange 2016 CU19/);
+  assert.equal(v.evidence['exposedAtFirstActivity'], true);
   assert.deepEqual(fs.filter((f) => f.rule === 'exchange.proxyshell').map((f) => [f.evidence['stage'], f.severity]), [['scan', 'medium']]);
   assert.deepEqual(fs.filter((f) => f.rule === 'exchange.webshell-access').map((f) => f.severity), ['medium']);
 });
@@ -115,4 +121,30 @@ test('--jobs 2 (files shared between worker threads) finds exactly what one thre
   assert.deepEqual(norm(two.stdout), norm(one.stdout));
   assert.ok(norm(one.stdout).some((l) => l.startsWith('exchange.build ')), 'the build timeline, merged across threads');
   assert.equal(vigil(['exchange', 'hunt', 'examples/incident', '--jobs', '0']).code, 2);
+});
+
+test('inventory: Get-ExchangeServer and an ExSetup.exe file listing say what runs now; the verdict says what the first attack met', () => {
+  const attacked = scenario({
+    'EX05/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG': httpProxyLog([
+      { DateTime: '2021-03-03T06:40:00.000Z', MajorVersion: '15', MinorVersion: '1', BuildVersion: '2176', RevisionVersion: '2', ServerHostName: 'EX05', UrlStem: '/ecp/y.js', AnchorMailbox: 'ServerInfo~a]@EX05.corp.example:444/ecp/proxyLogon.ecp#', ClientIpAddress: '203.0.113.50', HttpStatus: '241', Method: 'POST', BackEndStatus: '241' },
+    ]),
+    'inventory/servers.csv': '#TYPE Microsoft.Exchange.Data.Directory.Management.ExchangeServer\r\n"Name","Fqdn","Edition","AdminDisplayVersion","ServerRole","Site"\r\n"EX05","EX05.corp.example","Standard","Version 15.1 (Build 2308.8)","Mailbox","corp.example/Configuration/Sites/HQ"\r\n',
+  });
+  const fs = hunt(attacked);
+  const inv = fs.find((f) => f.rule === 'exchange.build' && f.evidence['inventory'] === true)!;
+  assert.equal(inv.title, 'EX05 runs Exchange 2016 CU21 15.1.2308.8 (Get-ExchangeServer): ProxyLogon and ProxyShell fixed');
+  const v = fs.find((f) => f.rule === 'exchange.verdict')!;
+  assert.equal(v.evidence['verdict'], 'compromised');
+  assert.deepEqual([v.evidence['buildNow'], v.evidence['buildNowFrom'], v.evidence['buildAtFirstActivity'], v.evidence['exposedAtFirstActivity']], ['15.1.2308.8', 'inventory', '15.1.2176.2', true]);
+  assert.match(v.remediation ?? '', /Patching alone does not undo this\. It now runs Exchange 2016 CU21 15\.1\.2308\.8, which has the ProxyLogon and ProxyShell fixes\.$/);
+
+  // Nothing attacked it, but the file listing shows an ExSetup.exe from CU9 without the May 2021 update.
+  const quiet = scenario({
+    'EX06/files.csv': '"Path","Hash","FileVersion","LastWriteTime"\r\n"C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Bin\\ExSetup.exe","0d3b5e0b1a4c7e6f1d2c3b4a59687766554433221100ffeeddccbbaa99887766","15.02.0858.005","4/13/2021 2:11:00 AM"\r\n',
+  });
+  const q = hunt(quiet);
+  assert.deepEqual(verdicts(q), ['EX06: vulnerable']);
+  const qv = q.find((f) => f.rule === 'exchange.verdict')!;
+  assert.match(String(qv.title), /^EX06: VULNERABLE — runs Exchange 2019 CU9 15\.2\.858\.5 \(CVE-2021-34473, CVE-2021-34523, CVE-2021-31207\), no sign of exploitation$/);
+  assert.match(qv.remediation ?? '', /Install now: Install the May 2021 security update \(KB5003435\) or later for Exchange 2019 CU9 \(build 15\.2\.858\.12\)\.$/);
 });

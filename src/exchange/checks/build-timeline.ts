@@ -23,12 +23,13 @@ function headerBuild(v: string | undefined): string | undefined {
   return m ? m.slice(1).map(Number).join('.') : undefined;
 }
 
-interface Seen { first: string; last: string; host: string; build: string; source: SourceRef; rows: number }
+/** `first`/`last` are empty for an inventory, which says what runs now, not since when. */
+interface Seen { first: string; last: string; host: string; build: string; source: SourceRef; rows: number; inventory?: string }
 
 export const buildTimelineDetector = defineDetector({
   id: 'exchange.build',
   description: 'The Exchange build each server ran over time (from HttpProxy and ECP rows), judged against the ProxyLogon/ProxyShell fixed builds',
-  kinds: ['log.header', 'exchange.ecp'],
+  kinds: ['log.header', 'exchange.ecp', 'exchange.server', 'file.entry'],
   rules: [{ id: 'exchange.build', title: 'Exchange build seen in the logs (patch timeline)' }],
   // ECP rows carry S:BLD; HttpProxy files say their build in the #Version header, once per file.
   lineFilter: /S:BLD=/,
@@ -36,6 +37,15 @@ export const buildTimelineDetector = defineDetector({
     const seen = new Map<string, Seen>();
     return {
       onRecord(rec) {
+        if (rec.kind === 'exchange.server' || rec.kind === 'file.entry') {
+          // An inventory, or a listing's ExSetup.exe file version: the build installed when it was taken.
+          const inv = rec.kind === 'exchange.server' ? { host: rec.server.split('.')[0]!, build: rec.build, via: rec.via }
+            : /^exsetup\.exe$/i.test(rec.name) && rec.version ? { host: hostFromPath(rec.source.path), build: headerBuild(rec.version.split(/\s/)[0]), via: 'ExSetup.exe file version' } : null;
+          if (!inv?.build) return;
+          const key = `${inv.host}\0${inv.build}\0inv`;
+          if (!seen.has(key)) seen.set(key, { first: '', last: '', host: inv.host, build: inv.build, source: rec.source, rows: 1, inventory: inv.via });
+          return;
+        }
         let build: string | undefined;
         let time: string | undefined;
         let host: string;
@@ -67,7 +77,7 @@ export const buildTimelineDetector = defineDetector({
 export function buildFindings(list: readonly Seen[]): Finding[] {
   const seen = new Map<string, Seen>();
   for (const s of list) {
-    const key = `${s.host}\0${s.build}`;
+    const key = `${s.host}\0${s.build}\0${s.inventory ?? ''}`;
     const t = seen.get(key);
     if (!t) seen.set(key, { ...s });
     else { t.rows += s.rows; if (s.first < t.first) { t.first = s.first; t.source = s.source; } if (s.last > t.last) t.last = s.last; }
@@ -78,7 +88,7 @@ export function buildFindings(list: readonly Seen[]): Finding[] {
     for (const [k, s] of [...seen]) {
       if (s.host !== UNNAMED) continue;
       seen.delete(k);
-      const key = `${host}\0${s.build}`;
+      const key = `${host}\0${s.build}\0${s.inventory ?? ''}`;
       const t = seen.get(key);
       if (!t) seen.set(key, { ...s, host });
       else { t.rows += s.rows; if (s.first < t.first) { t.first = s.first; t.source = s.source; } if (s.last > t.last) t.last = s.last; }
@@ -86,12 +96,15 @@ export function buildFindings(list: readonly Seen[]): Finding[] {
   }
   return [...seen.values()].map((s) => {
     const a = assessBuild(s.build);
+    const judged = a.verdict === 'patched' ? 'ProxyLogon and ProxyShell fixed' : a.cves.length ? `exposed to ${a.cves.join(', ')}` : a.verdict;
     return makeFinding({
       rule: 'exchange.build',
-      title: `${s.host} ran ${a.product}${a.cu ? ` ${a.cu}` : ''} ${s.build} from ${s.first.slice(0, 16)} to ${s.last.slice(0, 16)}: ${a.verdict === 'patched' ? 'ProxyLogon and ProxyShell fixed' : a.cves.length ? `exposed to ${a.cves.join(', ')}` : a.verdict}`,
+      title: s.inventory
+        ? `${s.host} runs ${a.product}${a.cu ? ` ${a.cu}` : ''} ${s.build} (${s.inventory}): ${judged}`
+        : `${s.host} ran ${a.product}${a.cu ? ` ${a.cu}` : ''} ${s.build} from ${s.first.slice(0, 16)} to ${s.last.slice(0, 16)}: ${judged}`,
       severity: a.verdict === 'patched' ? 'info' : 'medium', cve: a.verdict === 'patched' ? [] : [...a.cves], attack: [],
-      time: s.first, host: s.host, source: s.source,
-      evidence: { build: s.build, product: a.product, cu: a.cu ?? '', verdict: a.verdict, firstSeen: s.first, lastSeen: s.last, rows: s.rows, fix: a.fix, reason: a.reason },
+      ...(s.first ? { time: s.first } : {}), host: s.host, source: s.source,
+      evidence: { build: s.build, product: a.product, cu: a.cu ?? '', verdict: a.verdict, firstSeen: s.first, lastSeen: s.last, rows: s.rows, fix: a.fix, reason: a.reason, ...(s.inventory ? { inventory: true, via: s.inventory } : {}) },
       ...(a.verdict === 'patched' ? {} : { remediation: a.fix }),
     });
   });
@@ -99,5 +112,5 @@ export function buildFindings(list: readonly Seen[]): Finding[] {
 
 /** Merge the build findings of several scans (e.g. the shares of a parallel scan). */
 export function mergeBuildFindings(findings: readonly Finding[]): Finding[] {
-  return buildFindings(findings.map((f) => ({ host: f.host ?? UNNAMED, build: String(f.evidence['build']), first: String(f.evidence['firstSeen']), last: String(f.evidence['lastSeen']), rows: Number(f.evidence['rows']), source: f.source })));
+  return buildFindings(findings.map((f) => ({ host: f.host ?? UNNAMED, build: String(f.evidence['build']), first: String(f.evidence['firstSeen']), last: String(f.evidence['lastSeen']), rows: Number(f.evidence['rows']), source: f.source, ...(f.evidence['inventory'] === true ? { inventory: String(f.evidence['via']) } : {}) })));
 }

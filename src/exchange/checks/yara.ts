@@ -21,7 +21,7 @@ export function compileRules(files: readonly string[]): YaraX {
 let builtin: YaraX | null = null;
 
 const MAX_SCAN_BYTES = 64 * 1024 * 1024;
-const PARSED = new Set(['exchange.httpproxy', 'exchange.ecp', 'exchange.oab', 'iis.w3c', 'mail.message', 'mail.mbox', 'dns.bind', 'dns.windows', 'dns.zeek', 'dns.list', 'dns.dnsmasq', 'dns.csv', 'dns.pdns', 'listing.csv', 'winevent.xml', 'winevent.csv']);
+const PARSED = new Set(['exchange.httpproxy', 'exchange.ecp', 'exchange.oab', 'iis.w3c', 'mail.message', 'mail.mbox', 'dns.bind', 'dns.windows', 'dns.zeek', 'dns.list', 'dns.dnsmasq', 'dns.csv', 'dns.pdns', 'listing.csv', 'exchange.inventory', 'winevent.xml', 'winevent.csv']);
 
 export const yaraDetector = defineDetector({
   id: 'exchange.yara',
