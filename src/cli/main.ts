@@ -6,6 +6,7 @@ import { orionCommand } from './orion.ts';
 import { intelCommand } from './intel.ts';
 import { exchangeCommand } from './exchange.ts';
 import { setRawArgs, sigmaCommand } from './sigma.ts';
+import { mailCommand } from './mail.ts';
 import { EXIT_USAGE_OR_INPUT, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   intelCommand(program);
   exchangeCommand(program);
   sigmaCommand(program);
+  mailCommand(program);
   detectorsCommand(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program)) {

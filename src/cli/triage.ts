@@ -25,6 +25,7 @@ import { renderTimeline } from '../report/timeline.ts';
 import { compileRules } from '../exchange/checks/yara.ts';
 import { ruleSetFor, type SigmaConfig } from '../rules/sigma/detector.ts';
 import type { SigmaLevel } from '../rules/sigma/rule.ts';
+import type { MailConfig } from '../mail/detector.ts';
 
 const SIGMA_LEVELS: readonly SigmaLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
 
@@ -42,6 +43,8 @@ export interface CommonOptions {
   sigma?: string[];
   sigmaPlaceholder?: string[];
   sigmaMinLevel?: string;
+  /** Set by `mail scan`: scoring options for the mail.verdict detector. */
+  mailConfig?: MailConfig;
 }
 
 /** Options every scanning command shares. */
@@ -166,7 +169,7 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     try { compileRules(opts.yara); } catch (e) { throw new UsageError(`YARA rules do not compile: ${(e as Error).message.split('\n').slice(0, 6).join(' ')}`); }
   }
   const sigma = sigmaConfig(opts, problems);
-  const scanner = new Scanner({ detectors: cmd.detectors, readers: cmd.readers, limits: DEFAULT_LIMITS, context: { intel, ...(opts.yara?.length ? { yara: opts.yara } : {}), ...(sigma ? { sigma } : {}) } }, {
+  const scanner = new Scanner({ detectors: cmd.detectors, readers: cmd.readers, limits: DEFAULT_LIMITS, context: { intel, ...(opts.yara?.length ? { yara: opts.yara } : {}), ...(sigma ? { sigma } : {}), ...(opts.mailConfig ? { mail: opts.mailConfig } : {}) } }, {
     finding(f) { findings.push(f); output.finding(f); progress.finding(); },
     problem(p) {
       problems.push(p);
@@ -189,7 +192,7 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     const held: Finding[] = [];
     const sinks = scanner.sinks;
     for (const p of plan.problems) sinks.problem(p);
-    stats = await scanParallel({ detectorIds: cmd.detectors.map((d) => d.id), readerKinds: Object.keys(cmd.readers), intelFeeds: opts.intel ?? [], builtinIntel: opts.builtinIntel, yara: opts.yara ?? [], ...(sigma ? { sigma } : {}) }, plan.entries, workers, {
+    stats = await scanParallel({ detectorIds: cmd.detectors.map((d) => d.id), readerKinds: Object.keys(cmd.readers), intelFeeds: opts.intel ?? [], builtinIntel: opts.builtinIntel, yara: opts.yara ?? [], ...(sigma ? { sigma } : {}), ...(opts.mailConfig ? { mail: opts.mailConfig } : {}) }, plan.entries, workers, {
       ...sinks, finding: (f) => { if (f.rule === 'exchange.build') held.push(f); else sinks.finding(f); },
     });
     for (const f of mergeBuildFindings(held)) sinks.finding(f);

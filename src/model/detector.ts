@@ -2,6 +2,7 @@ import type { Finding } from './finding.ts';
 import type { RecordKind, RecordOf, VigilRecord } from './records.ts';
 import type { IntelIndex } from '../intel/index.ts';
 import type { SigmaConfig } from '../rules/sigma/detector.ts';
+import type { MailConfig } from '../mail/detector.ts';
 
 export type Emit = (finding: Finding) => void;
 
@@ -44,6 +45,8 @@ export interface DetectorContext {
   readonly yara?: readonly string[];
   /** Sigma rule files and folders given by the user (--sigma), with their options. */
   readonly sigma?: SigmaConfig;
+  /** Mail scoring options (vigil mail scan / triage). */
+  readonly mail?: MailConfig;
 }
 
 export interface Detector<K extends RecordKind = RecordKind> extends DetectorInfo<K> {

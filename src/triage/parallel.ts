@@ -1,4 +1,5 @@
 import type { SigmaConfig } from '../rules/sigma/detector.ts';
+import type { MailConfig } from '../mail/detector.ts';
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -58,6 +59,7 @@ export interface WorkerJob {
   readonly builtinIntel: boolean;
   readonly yara: readonly string[];
   readonly sigma?: SigmaConfig;
+  readonly mail?: MailConfig;
 }
 
 export type WorkerMessage =

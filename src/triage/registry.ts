@@ -24,6 +24,7 @@ import { webServerProcessDetector } from '../exchange/checks/webserver-process.t
 import { readEventCsv, readEventXml } from '../exchange/winevents.ts';
 import { readEvtxRecords } from '../evtx/reader.ts';
 import { sigmaDetector } from '../rules/sigma/detector.ts';
+import { mailVerdictDetector } from '../mail/detector.ts';
 
 /**
  * What Vigil knows how to read and what it looks for. New capabilities register here: a reader
@@ -67,6 +68,7 @@ export const DETECTORS: readonly AnyDetector[] = [
   sunburstDetector,
   orionDetector,
   sigmaDetector,
+  mailVerdictDetector,
 ];
 
 /** What `exchange hunt` runs: the Exchange checks, web-shell content, indicators and file context. */
