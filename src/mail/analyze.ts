@@ -284,7 +284,7 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
     if (ABUSED_TLD.test(host)) s.raise('URL_ABUSED_TLD', ev({ host }));
     const wrapper = /safelinks\.protection\.outlook\.com$|urldefense(\.proofpoint)?\.com$|mimecast\.com$/.test(host);
     for (const t of targets) {
-      let th = '';
+      let th: string;
       try { th = lc(new URL(t).hostname); } catch { continue; }
       if (!wrapper && regDomain(th) !== reg && !related(reg)) s.raise('URL_OPEN_REDIRECT', ev({ url: l.url.slice(0, 300), target: t.slice(0, 300) }));
     }

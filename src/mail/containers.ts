@@ -33,7 +33,7 @@ export function trueType(b: Uint8Array): TrueType {
   if (starts('\x7fELF')) return 'elf';
   const head = buf.toString('latin1', 0, Math.min(buf.length, 2048)).toLowerCase();
   if (/<(html|!doctype html|script|body|head|form|meta|iframe|svg)\b/.test(head)) return 'html';
-  if (!/[\x00-\x08\x0e-\x1f]/.test(head)) return 'text';
+  if (![...head].some((c) => { const x = c.charCodeAt(0); return x < 9 || (x > 13 && x < 32); })) return 'text';
   return 'unknown';
 }
 
