@@ -208,7 +208,9 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
         const dl = d.split('.')[0] ?? '';
         if (dl.length < 4) return false;
         const ds = skeleton(dl);
-        return (sk === ds && label !== dl) || (dl.length >= 6 && editDistance(label, dl, 1) === 1) || (dl.length >= 10 && editDistance(label, dl, 2) <= 2);
+        const parts = decodeIdn(label).split('-').filter((x) => x.length >= 4).map(skeleton);
+        return (sk === ds && label !== dl) || (dl.length >= 6 && editDistance(label, dl, 1) === 1) || (dl.length >= 10 && editDistance(label, dl, 2) <= 2)
+          || (dl.length >= 5 && parts.length > 1 && parts.includes(ds));
       });
       if (hit) { s.raise('FROM_LOOKALIKE_DOMAIN', ev({ fromDomain, resembles: hit })); break; }
     }
