@@ -6,7 +6,7 @@ import type { EvidenceValue } from '../model/finding.ts';
 import type { IntelIndex } from '../intel/index.ts';
 import { PARSE_LIMITS } from './parse.ts';
 import { actionFor, SignalSet, type Action, type Scoring, type Signal } from './signals.ts';
-import { ESPS, FREE_HOSTING, FREEMAIL, PROTECTED, REDIRECTORS, SHORTENERS, type Esp, type Protected } from './lists.ts';
+import { ESPS, FREE_HOSTING, FREEMAIL, PROTECTED, REDIRECTORS, SHORTENERS, THROWAWAY_HOSTING, type Esp, type Protected } from './lists.ts';
 import { listIso, listZip, oleHasMacros, readLnk, trueType, type Member, type TrueType } from './containers.ts';
 import { unwrap } from './urls.ts';
 import { authenticateMessage, type AuthOptions, type AuthSummary } from './auth.ts';
@@ -140,9 +140,12 @@ function collectLinks(text: string, html: string): { url: string; text?: string 
 
 const CTA = /^\W*(?:verify|confirm|log ?in|sign ?in|update|unlock|validate|reactivate|restore|review|claim|redeem|access|open|view|download|get started|check|continue|pay now|secure|click here|here|jetzt|anmelden|bestätigen|aktualisieren|verificar|confirmar|acessar|entrar|vérifier|confirmer|connexion|accéder)\b/i;
 const LURE = {
-  credentials: /\b(?:verify your (?:account|identity|email)|confirm your (?:account|identity|email|password)|unusual (?:sign-?in|activity|login)|password (?:expires?|expired|reset)|account (?:has been |will be )?(?:suspended|locked|disabled|limited|closed)|mailbox (?:is )?(?:full|quota)|storage (?:is )?full|security alert|sign-?in attempt|re-?activate|konto (?:gesperrt|eingeschränkt)|passwort|conta (?:bloqueada|suspensa)|senha|mot de passe|compte (?:suspendu|bloqué)|contraseña|cuenta (?:bloqueada|suspendida))\b/iu,
+  credentials: /\b(?:verify your (?:account|identity|email)|confirm your (?:account|identity|email|password)|unusual (?:sign-?in|activity|login)|password (?:expires?|expired|reset)|account (?:has been |will be )?(?:suspended|locked|disabled|limited|closed)|mailbox (?:is )?(?:full|quota)|storage (?:is )?full|security alert|sign-?in attempt|re-?activate|suspicious (?:login|sign-?in|access)|acesso suspeito|acceso sospechoso|accès suspect|verdächtige anmeldung|konto (?:gesperrt|eingeschränkt)|passwort|conta (?:bloqueada|suspensa)|senha|mot de passe|compte (?:suspendu|bloqué)|contraseña|cuenta (?:bloqueada|suspendida))\b/iu,
   reward: /\b(?:congratulations|you(?:'ve| have) (?:won|been selected)|reward|prize|gift ?card|free gift|claim your|winner|voucher|bonus|cashback|gewinnen|gewinnspiel|gutschein|geschenk|prêmio|premio|brinde|parabéns|cadeau|gagnant|félicitations|regalo)\b/iu,
   delivery: /\b(?:parcel|package|shipment|delivery (?:failed|attempt|pending)|customs fee|invoice|payment (?:due|failed|declined|overdue)|overdue|refund|outstanding balance|paket|sendung|zahlung|rechnung|pedido|encomenda|fatura|boleto|colis|facture|livraison|remboursement|paquete|factura)\b/iu,
+  crypto: /\b(?:bitcoin|btc|crypto(?:currency)?|airdrop|wallet (?:suspended|verification|connect)|seed phrase|recovery phrase|usdt|ethereum|eth tokens?|claim (?:your )?tokens?|mining balance)\b/iu,
+  documents: /\b(?:view (?:the )?documents?|download (?:the )?(?:documents?|files?|report)|(?:shared|sent you) (?:a )?(?:file|document)|secure (?:document|message)|documents? (?:is |are )?(?:attached|available|published)|declassified|dokument(?:e)? (?:ansehen|herunterladen)|ver documentos?|voir (?:le|les) documents?)\b/iu,
+  subscription: /\b(?:subscription (?:has )?(?:expired|ended|will expire)|renew (?:your|now)|auto-?renewal|abonnement (?:ist )?(?:abgelaufen|läuft ab)|verlängern sie|erneuern sie|assinatura (?:expirou|vencida)|votre abonnement|survey|umfrage|pesquisa|enquête|your opinion|ihre meinung)\b/iu,
   urgency: /\b(?:urgent|immediately|final (?:notice|reminder|warning)|last (?:notice|reminder|chance)|within 24 hours|expires? (?:today|soon)|action required|act now|letzte (?:erinnerung|mahnung)|sofort|dringend|último aviso|urgente|dernier rappel|immédiatement)\b/iu,
 };
 
@@ -193,6 +196,8 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
       continue;
     }
     if (fromReg && ownedBy(b.p, fromReg)) continue;
+    // A bulk-mail service writing in its customer's name from its own domain (usaid@public.govdelivery.com).
+    if (ESPS.some((e) => e.domains.some((d) => fromReg === d || fromReg.endsWith(`.${d}`)))) continue;
     s.raise('FROM_BRAND_MISMATCH', ev({ displayName: fromName, wears: b.name, fromDomain, brandDomains: [...b.p.domains] }));
     if (free) s.raise('FROM_BRAND_FREEMAIL', ev({ fromDomain }));
     break;
@@ -232,6 +237,11 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
     }
   }
 
+  if (opts.intel && from) {
+    const m = opts.intel.email(from);
+    if (m.length) s.raise('FROM_IOC', ev({ from, indicator: m[0]!.indicator.raw, feed: m[0]!.indicator.feed }));
+  }
+
   // --- Bulk-mail service -----------------------------------------------------------------------
   const returnPath = addressesIn(header('return-path')[0] ?? '')[0] ?? '';
   const dkimDomains = header('dkim-signature').map((v) => lc(/\bd=\s*([^;\s]+)/i.exec(v)?.[1])).filter(Boolean);
@@ -246,7 +256,10 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
   }
   // Words broken with invisible characters or written in mathematical letters, to slip past filters.
   const obf = /[\p{L}\p{N}][\u200b-\u200d\u2060-\u2064\u00ad\ufeff]+[\p{L}\p{N}]|[\u{1d400}-\u{1d7ff}]{3}/u.exec(subject) ?? /[\p{L}][\u200b-\u200d\u2060-\u2064\ufeff]+[\p{L}].{0,40}[\p{L}][\u200b-\u200d\u2060-\u2064\ufeff]+[\p{L}]/u.exec(plain.slice(0, 5000));
-  if (obf) s.raise('TEXT_OBFUSCATED', ev({ sample: JSON.stringify(obf[0]).slice(1, -1).slice(0, 80) }));
+  // Latin words with Cyrillic or Greek letters inside (Wallеt Suspеnded), or words__glued__by__underscores.
+  const mixed = /(?=[\p{L}]*\p{Script=Latin})(?=[\p{L}]*[\p{Script=Cyrillic}\p{Script=Greek}])[\p{L}]{3,}/u.exec(subject) ?? /\b[A-Za-z0-9.]+__[A-Za-z0-9.]+__[A-Za-z0-9.]+/.exec(subject);
+  if (obf || mixed) s.raise('TEXT_OBFUSCATED', ev({ sample: JSON.stringify((obf ?? mixed)![0]).slice(1, -1).slice(0, 80) }));
+  if (/(?:^|[\s:#-])(?=[A-Za-z0-9]{10,}\b)(?=[A-Za-z0-9]*[a-z])(?=[A-Za-z0-9]*[A-Z])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{10,}\b/.test(subject)) s.raise('SUBJECT_RANDOM_TOKEN', ev({ subject: subject.slice(0, 120) }));
 
   // --- Authentication ----------------------------------------------------------------------------
   const auth = await authenticateMessage(raw, header('authentication-results'), opts.auth ?? {});
@@ -280,10 +293,14 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
     if (info.isIp) s.raise('URL_IP_LITERAL', ev({ url: l.url.slice(0, 300) }));
     if (u.port && !['80', '443'].includes(u.port)) s.raise('URL_UNCOMMON_PORT', ev({ url: l.url.slice(0, 300) }));
     if (SHORTENERS.has(host) || SHORTENERS.has(reg)) s.raise('URL_SHORTENER', ev({ url: l.url.slice(0, 300) }));
-    if (FREE_HOSTING.some((f) => host === f || host.endsWith(`.${f}`) || `${host}${u.pathname}`.startsWith(f))) s.raise('URL_FREE_HOSTING', ev({ url: l.url.slice(0, 300), host }));
+    const onHost = (f: string) => host === f || host.endsWith(`.${f}`) || `${host}${u.pathname}`.startsWith(f);
+    if (THROWAWAY_HOSTING.some(onHost)) s.raise('URL_THROWAWAY_HOSTING', ev({ url: l.url.slice(0, 300), host }));
+    else if (FREE_HOSTING.some(onHost)) s.raise('URL_FREE_HOSTING', ev({ url: l.url.slice(0, 300), host }));
     // Unsubscribe and preference links carry the address legitimately.
     if (!/unsub|opt-?out|remove|preferences|manage|abmelden|desinscri|descadastr/i.test(lower) && (recipients.some((r) => lower.includes(r)) || recipientB64.some((b) => b.length >= 8 && l.url.includes(b)))) s.raise('URL_RECIPIENT_IN_URL', ev({ url: l.url.slice(0, 300) }));
     if (ABUSED_TLD.test(host)) s.raise('URL_ABUSED_TLD', ev({ host }));
+    // Per-victim tokens on an unrelated site (an ESP's own tracker is related and excluded).
+    if (!related(reg) && !REDIRECTORS.has(host) && !REDIRECTORS.has(reg) && /\/[A-Za-z0-9_-]{30,}/.test(u.pathname) && /[a-z]/.test(u.pathname) && /[A-Z]/.test(u.pathname) && /\d/.test(u.pathname)) s.raise('URL_TOKEN_PATH', ev({ url: l.url.slice(0, 300) }));
     const wrapper = /safelinks\.protection\.outlook\.com$|urldefense(\.proofpoint)?\.com$|mimecast\.com$/.test(host);
     for (const t of targets) {
       let th: string;
@@ -310,6 +327,8 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
       }
     }
   }
+  // A body that is a picture and a link: nothing for a filter (or a reader) to weigh but the click.
+  if (html && links.length > 0 && htmlToText(html).replace(/\s+/g, '').length < 60 && /<img\b/i.test(html) && !text.trim()) s.raise('BODY_IMAGE_ONLY', ev({ links: links.length }));
   if (/<form\b/i.test(html) && /<input\b[^>]*type\s*=\s*["']?password/i.test(html)) s.raise('HTML_FORM_PASSWORD', ev({ action: /<form\b[^>]*\baction\s*=\s*["']?([^"'\s>]+)/i.exec(html)?.[1]?.slice(0, 300) ?? '' }));
   else if (/<form\b/i.test(html)) s.raise('HTML_FORM', ev({ action: /<form\b[^>]*\baction\s*=\s*["']?([^"'\s>]+)/i.exec(html)?.[1]?.slice(0, 300) ?? '' }));
   const hidden = /<(?:div|span|p|td|font)\b[^>]*style\s*=\s*["'][^"']*(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt)?\s*[;"'])[^"']*["'][^>]*>([^<]{40,})/i.exec(html);
@@ -319,7 +338,7 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
   const lureText = `${subject}\n${plain.slice(0, 20000)}`;
   for (const [k, re] of Object.entries(LURE)) {
     const m = re.exec(lureText);
-    if (m) s.raise({ credentials: 'LURE_CREDENTIALS', reward: 'LURE_REWARD', delivery: 'LURE_DELIVERY_PAYMENT', urgency: 'LURE_URGENCY' }[k]!, ev({ words: m[0] }));
+    if (m) s.raise({ credentials: 'LURE_CREDENTIALS', reward: 'LURE_REWARD', delivery: 'LURE_DELIVERY_PAYMENT', urgency: 'LURE_URGENCY', subscription: 'LURE_SUBSCRIPTION_SURVEY', documents: 'LURE_DOCUMENTS', crypto: 'LURE_CRYPTO' }[k]!, ev({ words: m[0] }));
   }
   if (recipients.some((r) => lc(subject).includes(r))) s.raise('SUBJECT_HAS_RECIPIENT', ev({ subject: subject.slice(0, 200) }));
 
@@ -371,6 +390,8 @@ function analyzeAttachment(name: string, mimeType: string, content: Uint8Array, 
   const sha256 = createHash('sha256').update(content).digest('hex');
   const ev = { attachment: name, type, size: content.length, sha256 };
   const ext = lc(/\.([A-Za-z0-9]{1,5})$/.exec(name)?.[1]);
+  const base = name.split('!/').pop()!.split('/').pop()!;
+  if (opts.intel && base) { const m = opts.intel.value('filename', base); if (m.length) s.raise('ATTACH_NAME_IOC', { ...ev, indicator: m[0]!.raw, feed: m[0]!.feed }); }
   if (opts.intel) for (const alg of ['sha256', 'md5', 'sha1'] as const) {
     const h = alg === 'sha256' ? sha256 : createHash(alg).update(content).digest('hex');
     const m = opts.intel.hash(h);

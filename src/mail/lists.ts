@@ -172,12 +172,17 @@ export const SHORTENERS = new Set([
   'v.gd', 'x.gd', 'qrco.de', 'goo.su', 'clck.ru', 'u.to', 'shorturl.asia', 'bitly.ws', 'lnk.bio', 'linktr.ee', 'surl.li', 'urlz.fr', 'shrtco.de',
 ]);
 
-/** Free hosting and form services where phishing pages are put up in minutes. */
+/** Hosting where a throwaway page goes up in a minute with no account worth keeping: phishing kits' favourites. */
+export const THROWAWAY_HOSTING = [
+  'web.app', 'firebaseapp.com', 'firebasestorage.googleapis.com', 'storage.googleapis.com', 'r2.dev', 'workers.dev', 'pages.dev', 'netlify.app', 'vercel.app',
+  'glitch.me', 'web.core.windows.net', 'blob.core.windows.net', 'ipfs.io', 'dweb.link', 'cloudflare-ipfs.com', 'ngrok.io', 'ngrok-free.app', 'trycloudflare.com',
+  'repl.co', 'replit.app', '000webhostapp.com', 'weebly.com', 'wixsite.com', 'square.site', 'godaddysites.com', 'canva.site', 'codeanyapp.com', 'backblazeb2.com',
+  'digitaloceanspaces.com', 'bitbucket.io', 'surge.sh',
+];
+
+/** Free hosting and form services that legitimate senders use too (project pages, shared documents): weaker evidence. */
 export const FREE_HOSTING = [
-  'web.app', 'firebaseapp.com', 'firebasestorage.googleapis.com', 'storage.googleapis.com', 'appspot.com', 'r2.dev', 'workers.dev', 'pages.dev',
-  'netlify.app', 'vercel.app', 'glitch.me', 'herokuapp.com', 'azurewebsites.net', 'web.core.windows.net', 'blob.core.windows.net', 'ipfs.io', 'dweb.link',
-  'cloudflare-ipfs.com', 'github.io', 'gitlab.io', 'blogspot.com', 'weebly.com', 'wixsite.com', 'webflow.io', 'square.site', 'godaddysites.com',
-  'sites.google.com', 'forms.gle', 'docs.google.com', 'forms.office.com', 'jotform.com', 'typeform.com', 'ngrok.io', 'ngrok-free.app', 'trycloudflare.com',
-  'repl.co', 'replit.app', 'onrender.com', 'fly.dev', 'surge.sh', '000webhostapp.com', 'wordpress.com', 'myshopify.com', 'canva.site', 'notion.site',
-  's3.amazonaws.com', 'amazonaws.com', 'dropboxusercontent.com', 'backblazeb2.com', 'digitaloceanspaces.com', 'bitbucket.io', 'codeanyapp.com',
+  'appspot.com', 'herokuapp.com', 'azurewebsites.net', 'github.io', 'gitlab.io', 'blogspot.com', 'webflow.io', 'sites.google.com', 'forms.gle', 'docs.google.com',
+  'forms.office.com', 'jotform.com', 'typeform.com', 'onrender.com', 'fly.dev', 'wordpress.com', 'myshopify.com', 'notion.site', 's3.amazonaws.com',
+  'amazonaws.com', 'dropboxusercontent.com',
 ];
