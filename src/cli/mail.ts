@@ -17,7 +17,7 @@ import { UsageError } from './exit.ts';
  * message's verdict signal by signal.
  */
 interface MailCliOptions extends CommonOptions {
-  config?: string; trustedAuthserv?: string[]; dns?: string; ip?: string; helo?: string; sender?: string; all?: boolean;
+  config?: string; trustedAuthserv?: string[]; dns?: string; ip?: string; helo?: string; sender?: string; all?: boolean; resolveLinks?: string | boolean;
 }
 
 function addMailOptions(cmd: Command): Command {
@@ -27,7 +27,8 @@ function addMailOptions(cmd: Command): Command {
     .option('--dns <mode>', 'how to verify SPF/DKIM/DMARC: none (default), live, or a zone file / JSON DNS cache for offline checks', 'none')
     .option('--ip <address>', 'connecting IP for SPF (default: the topmost Received header)')
     .option('--helo <name>', 'HELO name for SPF')
-    .option('--sender <address>', 'envelope sender (MAIL FROM) for SPF');
+    .option('--sender <address>', 'envelope sender (MAIL FROM) for SPF')
+    .option('--resolve-links [n]', 'follow up to n links per message online to where they land (HEAD/GET, 5 redirects, 5 s, no bodies; default n 5)');
 }
 
 function config(opts: MailCliOptions, all: boolean): MailConfig {
@@ -35,6 +36,7 @@ function config(opts: MailCliOptions, all: boolean): MailConfig {
   if (opts.dns && !['none', 'live'].includes(opts.dns) && !existsSync(opts.dns)) throw new UsageError(`--dns must be none, live or a zone file (no such file: ${opts.dns})`);
   return {
     ...(opts.config ? { scoring: opts.config } : {}), ...(opts.trustedAuthserv ? { trustedAuthserv: opts.trustedAuthserv } : {}),
+    ...(opts.resolveLinks ? { resolveLinks: opts.resolveLinks === true ? 5 : Math.max(1, Math.min(50, Number(opts.resolveLinks) || 5)) } : {}),
     ...(opts.dns ? { dns: opts.dns } : {}), ...(opts.ip ? { ip: opts.ip } : {}), ...(opts.helo ? { helo: opts.helo } : {}), ...(opts.sender ? { sender: opts.sender } : {}), all,
   };
 }
@@ -104,7 +106,7 @@ Examples:
         for (const [k, val] of Object.entries(s.evidence)) out.push(`          ${k}: ${typeof val === 'string' ? val : JSON.stringify(val)}`);
       }
       out.push('', `${b('Score')}    ${Math.round(total * 100) / 100} → ${b(v.action)}`);
-      if (v.links.length) { out.push('', b(`Links (${v.links.length})`)); for (const l of v.links.slice(0, 20)) out.push(`  ${l.url.slice(0, 120)}${l.text ? `  [${l.text.slice(0, 40)}]` : ''}${l.targets.length ? `  → ${l.targets[l.targets.length - 1]!.slice(0, 100)}` : ''}`); }
+      if (v.links.length) { out.push('', b(`Links (${v.links.length})`)); for (const l of v.links.slice(0, 20)) out.push(`  ${l.url.slice(0, 120)}${l.text ? `  [${l.text.slice(0, 40)}]` : ''}${l.targets.length ? `  → ${l.targets[l.targets.length - 1]!.slice(0, 100)}` : ''}${l.landing ? `  ⇒ lands on ${l.landing.slice(0, 100)}${l.landingStatus ? ` (${l.landingStatus})` : ''}` : ''}`); }
       if (v.attachments.length) {
         out.push('', b('Attachments'));
         for (const a of v.attachments) {

@@ -10,6 +10,7 @@ import { ESPS, FREE_HOSTING, FREEMAIL, PROTECTED, REDIRECTORS, SHORTENERS, THROW
 import { listIso, listZip, oleHasMacros, readLnk, trueType, type Member, type TrueType } from './containers.ts';
 import { unwrap } from './urls.ts';
 import { authenticateMessage, type AuthOptions, type AuthSummary } from './auth.ts';
+import { resolveLink, type ResolveOptions } from './resolve.ts';
 
 /**
  * One message → one verdict: every check raises named signals with their evidence, the weights
@@ -17,7 +18,7 @@ import { authenticateMessage, type AuthOptions, type AuthSummary } from './auth.
  * postal-mime under limits; if it breaks MIME, what can be read is still analysed and
  * MIME_MALFORMED says so.
  */
-export interface LinkFact { readonly url: string; readonly host: string; readonly domain: string; readonly text?: string; readonly targets: readonly string[] }
+export interface LinkFact { readonly url: string; readonly host: string; readonly domain: string; readonly text?: string; readonly targets: readonly string[]; landing?: string; landingStatus?: number }
 export interface AttachmentFact { readonly name: string; readonly mimeType: string; readonly size: number; readonly type: TrueType; readonly sha256: string; readonly members?: readonly { name: string; size: number; type?: TrueType; sha256?: string; encrypted?: boolean }[]; readonly lnk?: Record<string, string> }
 
 export interface MailVerdict {
@@ -42,6 +43,8 @@ export interface AnalyzeOptions {
   readonly auth?: AuthOptions;
   /** Extra protected names (an organisation's own partners). */
   readonly protected?: readonly Protected[];
+  /** Follow links online to where they land (`--resolve-links`); off by default. */
+  readonly resolveLinks?: ResolveOptions & { readonly maxLinks?: number };
   /** YARA over attachments and container members: returns rule names that matched. */
   readonly yara?: (data: Uint8Array) => string[];
 }
@@ -329,6 +332,30 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
   }
   // A body that is a picture and a link: nothing for a filter (or a reader) to weigh but the click.
   if (html && links.length > 0 && htmlToText(html).replace(/\s+/g, '').length < 60 && /<img\b/i.test(html) && !text.trim()) s.raise('BODY_IMAGE_ONLY', ev({ links: links.length }));
+  // Online, when asked: where tracked and shortened links (then the others) really land.
+  if (opts.resolveLinks && links.length) {
+    const ranked = [...links].sort((a, b) => Number(!(REDIRECTORS.has(a.host) || REDIRECTORS.has(a.domain) || SHORTENERS.has(a.host))) - Number(!(REDIRECTORS.has(b.host) || REDIRECTORS.has(b.domain) || SHORTENERS.has(b.host))));
+    for (const l of ranked.slice(0, opts.resolveLinks.maxLinks ?? 5)) {
+      const r = await resolveLink(l.url, opts.resolveLinks);
+      if (r.url === l.url) continue;
+      l.landing = r.url;
+      if (r.status !== undefined) l.landingStatus = r.status;
+      let lu: URL;
+      try { lu = new URL(r.url); } catch { continue; }
+      const lh = lc(lu.hostname);
+      const linfo = parseHost(lh);
+      const lreg = linfo.domain ?? lh;
+      const e = ev({ link: l.url.slice(0, 300), landing: r.url.slice(0, 300), hops: r.chain.length - 1 });
+      if (opts.intel) { const m = opts.intel.url(r.url); if (m.length) s.raise('URL_IOC', { ...e, indicator: m[0]!.indicator.raw, feed: m[0]!.indicator.feed }); }
+      if (linfo.isIp) s.raise('URL_IP_LITERAL', e);
+      if (THROWAWAY_HOSTING.some((f) => lh === f || lh.endsWith(`.${f}`))) s.raise('URL_THROWAWAY_HOSTING', e);
+      if (recipients.some((x) => lc(decodeURIComponentSafe(r.url)).includes(x))) s.raise('URL_RECIPIENT_IN_URL', e);
+      const lsq = `${squash(linfo.subdomain ?? '')} ${squash(linfo.domainWithoutSuffix ?? '')}`;
+      const worn2 = brands.find((b) => b.token.length >= 5 && !AMBIGUOUS.has(b.name.toLowerCase()) && b.p.domains.length && lsq.includes(b.token) && !ownedBy(b.p, lreg));
+      if (worn2) s.raise('URL_BRAND_ON_FOREIGN_DOMAIN', { ...e, brand: worn2.name });
+      if (/x-iso9660|x-cd-image|x-raw-disk-image|vhd/i.test(r.contentType ?? '') || /\.(?:iso|img|vhdx?)(?:$|\?)/i.test(lu.pathname)) s.raise('URL_SERVES_DISK_IMAGE', { ...e, contentType: r.contentType ?? '' });
+    }
+  }
   if (/<form\b/i.test(html) && /<input\b[^>]*type\s*=\s*["']?password/i.test(html)) s.raise('HTML_FORM_PASSWORD', ev({ action: /<form\b[^>]*\baction\s*=\s*["']?([^"'\s>]+)/i.exec(html)?.[1]?.slice(0, 300) ?? '' }));
   else if (/<form\b/i.test(html)) s.raise('HTML_FORM', ev({ action: /<form\b[^>]*\baction\s*=\s*["']?([^"'\s>]+)/i.exec(html)?.[1]?.slice(0, 300) ?? '' }));
   const hidden = /<(?:div|span|p|td|font)\b[^>]*style\s*=\s*["'][^"']*(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt)?\s*[;"'])[^"']*["'][^>]*>([^<]{40,})/i.exec(html);

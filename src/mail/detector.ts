@@ -24,6 +24,8 @@ export interface MailConfig {
   readonly ip?: string;
   readonly helo?: string;
   readonly sender?: string;
+  /** Follow up to this many links per message online (0 or absent: offline). */
+  readonly resolveLinks?: number;
   /** Emit verdicts with action no_action too (JSONL consumers want one line per message). */
   readonly all?: boolean;
 }
@@ -46,7 +48,7 @@ function resolverFor(spec: string | undefined): { resolver?: Resolver; resolverN
 export function analyzeOptions(cfg: MailConfig, intel: AnalyzeOptions['intel']): AnalyzeOptions {
   const scoring: Scoring = cfg.scoring ? loadScoring(cfg.scoring) : loadScoring();
   return {
-    scoring, ...(intel ? { intel } : {}), yara: yara(),
+    scoring, ...(intel ? { intel } : {}), yara: yara(), ...(cfg.resolveLinks ? { resolveLinks: { maxLinks: cfg.resolveLinks } } : {}),
     auth: { ...(cfg.trustedAuthserv ? { trustedAuthserv: cfg.trustedAuthserv } : {}), ...resolverFor(cfg.dns), ...(cfg.ip ? { ip: cfg.ip } : {}), ...(cfg.helo ? { helo: cfg.helo } : {}), ...(cfg.sender ? { sender: cfg.sender } : {}) },
   };
 }
