@@ -32,7 +32,7 @@ test('SARIF of the example incident validates against the official SARIF 2.1.0 s
   const doc = JSON.parse(r.stdout) as { runs: { results: { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }[] }[]; tool: { driver: { rules: { id: string }[] } } }[] };
   assert.deepEqual(schemaErrors(doc), []);
   const run = doc.runs[0]!;
-  assert.equal(run.results.length, 27);
+  assert.equal(run.results.length, 29);
   const probe = run.results.find((x) => x.locations[0]!.physicalLocation.artifactLocation.uri.endsWith('HttpProxy_2021030215-1.LOG') && x.level === 'note')!;
   assert.equal(probe.ruleId, 'exchange.proxylogon.ssrf');
   assert.equal(probe.locations[0]!.physicalLocation.region!.startLine, 6);

@@ -69,6 +69,8 @@ test('triage of the example incident finds the whole story, and nothing else', a
     'high sunburst.query dns/named-queries.log:7',
     'high sunburst.victim dns/named-queries.log:2',
     'high mail.attachment.disk-image mail/2021-05-25-special-alert.eml:1',
+    'critical mail.verdict mail/2021-05-25-special-alert.eml:1', // ESP + high-value sender, ISO with LNK and DLL
+    'medium intel.match mail/2021-05-25-special-alert.eml:1', // NOBELIUM file name ICA-declass.iso
     `low exchange.proxylogon.ssrf ${proxy}/Owa/HttpProxy_2021030215-1.LOG:6`,
     `medium exchange.proxylogon.ssrf ${proxy}/Ecp/HttpProxy_2021030306-1.LOG:8`,
     `medium exchange.proxylogon.ssrf ${proxy}/Owa/HttpProxy_2021030215-1.LOG:7`,
@@ -103,6 +105,7 @@ test('hostile and broken inputs: each is named, the run goes on, nothing found i
     'high sunburst.query a-truncated.log.gz!/a-truncated.log:6', // found before the cut, kept
     'high sunburst.victim a-truncated.log.gz!/a-truncated.log:6',
     'high mail.attachment.disk-image c-nested.zip!/outer/inner.zip!/m.eml:1',
+    'high mail.verdict c-nested.zip!/outer/inner.zip!/m.eml:1', // a disk image, found inside two zips
     'medium exchange.build g-proxy.LOG:1', // the #Version header: 2016 CU19 RTM
   ].sort());
   const byPath = (p: string) => problems.filter((x) => x.source.path === p).map((x) => `${x.level}: ${x.message}`);
