@@ -105,7 +105,8 @@ Examples:
         out.push(`  ${(s.weight >= 0 ? '+' : '') + s.weight.toFixed(1).padStart(4)}  ${s.name.padEnd(28)} ${s.description}`);
         for (const [k, val] of Object.entries(s.evidence)) out.push(`          ${k}: ${typeof val === 'string' ? val : JSON.stringify(val)}`);
       }
-      out.push('', `${b('Score')}    ${Math.round(total * 100) / 100} → ${b(v.action)}`);
+      for (const c of v.capped) out.push(`  (the ${c.group} signals add up to ${c.sum}; they count at most ${c.max})`);
+      out.push('', `${b('Score')}    ${v.score}${v.capped.length ? ` (${Math.round(total * 100) / 100} before the caps)` : ''} → ${b(v.action)}`);
       if (v.links.length) { out.push('', b(`Links (${v.links.length})`)); for (const l of v.links.slice(0, 20)) out.push(`  ${l.url.slice(0, 120)}${l.text ? `  [${l.text.slice(0, 40)}]` : ''}${l.targets.length ? `  → ${l.targets[l.targets.length - 1]!.slice(0, 100)}` : ''}${l.landing ? `  ⇒ lands on ${l.landing.slice(0, 100)}${l.landingStatus ? ` (${l.landingStatus})` : ''}` : ''}`); }
       if (v.attachments.length) {
         out.push('', b('Attachments'));

@@ -30,6 +30,8 @@ export interface MailVerdict {
   readonly date?: string;
   readonly score: number;
   readonly action: Action;
+  /** Signal groups whose cap applied (their signals' weights add up to more than the group may count). */
+  readonly capped: readonly { group: string; sum: number; max: number }[];
   readonly signals: readonly Signal[];
   readonly auth: AuthSummary;
   readonly esp?: string;
@@ -282,7 +284,9 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
   const links: LinkFact[] = [];
   const recipients = to.filter((t) => t.length >= 6);
   const recipientB64 = recipients.flatMap((r) => [Buffer.from(r).toString('base64').replace(/=+$/, ''), Buffer.from(r).toString('base64url')]);
-  const related = (reg: string) => reg === fromReg || (!!esp && esp.domains.some((d) => reg === d || reg.endsWith(`.${d}`)));
+  // The sender's own infrastructure: its domain, its ESP, and the domains its unsubscribe links, bounces and signatures use.
+  const infra = new Set([fromReg, regDomain(domainOf(returnPath)), ...dkimDomains.map(regDomain), ...header('list-unsubscribe').flatMap((v) => [...v.matchAll(/<https?:\/\/([^/>:]+)/gi)].map((m) => regDomain(lc(m[1]))))].filter(Boolean));
+  const related = (reg: string) => infra.has(reg) || (!!esp && esp.domains.some((d) => reg === d || reg.endsWith(`.${d}`)));
   for (const l of collectLinks(text, html)) {
     if (/^(?:javascript|data):/i.test(l.url)) { s.raise('URL_SCRIPT_SCHEME', ev({ url: l.url.slice(0, 200) })); continue; }
     let u: URL;
@@ -380,7 +384,7 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
   const verdict: MailVerdict = {
     messageId: email?.messageId ?? header('message-id')[0] ?? '', from, fromName, to, subject,
     ...(email?.date ? { date: email.date } : {}),
-    score, action: actionFor(score, opts.scoring), signals: s.signals.sort((a, b) => b.weight - a.weight), auth,
+    score, action: actionFor(score, opts.scoring), capped: s.capped, signals: s.signals.sort((a, b) => b.weight - a.weight), auth,
     ...(esp ? { esp: esp.name } : {}), links: links.slice(0, 50), attachments,
   };
   return verdict;

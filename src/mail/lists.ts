@@ -156,6 +156,22 @@ export const ESPS: readonly Esp[] = [
   { name: 'Mailjet', headers: ['x-mj-mid'], domains: ['mailjet.com', 'mjt.lu'] },
   { name: 'Klaviyo', headers: ['x-kmail-relay'], domains: ['klaviyomail.com', 'klaviyo.com'] },
   { name: 'GovDelivery (Granicus)', headers: ['x-accounttype'], domains: ['govdelivery.com', 'granicus.com'] },
+  { name: 'Marketo', headers: ['x-mktmaildkim', 'x-mkto-id'], domains: ['mktomail.com', 'mktoweb.com', 'mkto-lon040102.com', 'marketo.com'] },
+  { name: 'Salesforce Pardot', headers: ['x-pardot-id'], domains: ['pardot.com', 'salesforce.com'] },
+  { name: 'ActiveCampaign', headers: ['x-ac-mid'], domains: ['acemlna.com', 'acemlnb.com', 'acemlnc.com', 'acemlnd.com', 'activehosted.com', 'activecampaign.com'] },
+  { name: 'Customer.io', headers: ['x-cio-id'], domains: ['customeriomail.com', 'customer.io'] },
+  { name: 'Iterable', headers: ['x-iterable-id'], domains: ['iterable.com'] },
+  { name: 'Braze', headers: ['x-braze-id'], domains: ['braze.com', 'appboy.com'] },
+  { name: 'ConvertKit', headers: ['x-ck-id'], domains: ['convertkit-mail.com', 'convertkit-mail2.com', 'ck.page', 'convertkit.com'] },
+  { name: 'Substack', headers: ['x-substack-post-id'], domains: ['substack.com', 'substackcdn.com'] },
+  { name: 'MailerLite', headers: ['x-mailerlite-id'], domains: ['mailerlite.com', 'mlsend.com', 'mlsend2.com'] },
+  { name: 'AWeber', headers: ['x-aweber-id'], domains: ['aweber.com', 'aweber.net'] },
+  { name: 'GetResponse', headers: ['x-getresponse-id'], domains: ['getresponse.com', 'getresponse-mail.com', 'gr8.com'] },
+  { name: 'Zoho Campaigns', headers: ['x-zcampaign-id'], domains: ['zcsend.net', 'maillist-manage.com', 'zohocampaigns.com'] },
+  { name: 'Beehiiv', headers: ['x-beehiiv-id'], domains: ['beehiiv.com', 'mail.beehiiv.com'] },
+  { name: 'Emarsys', headers: ['x-emarsys-id'], domains: ['emarsys.net', 'emsend.com'] },
+  { name: 'Oracle Responsys', headers: ['x-rpcampaign'], domains: ['rsys2.com', 'rsys5.com', 'responsys.net'] },
+  { name: 'Acoustic (Silverpop)', headers: ['x-sp-id'], domains: ['mkt41.net', 'mkt51.net', 'mkt61.net', 'silverpop.com'] },
 ];
 
 /** Click trackers and redirectors: the link's real target is elsewhere (Rspamd's redirector idea). */
@@ -164,7 +180,9 @@ export const REDIRECTORS = new Set([
   'safelinks.protection.outlook.com', 'urldefense.com', 'urldefense.proofpoint.com', 'protect-us.mimecast.com', 'protect-eu.mimecast.com',
   'linkprotect.cudasvc.com', 'clicktime.symantec.com', 'l.facebook.com', 'lnkd.in', 'click.mlsend.com',
   'exct.net', 'mjt.lu', 'awstrack.me', 'r20.rs6.net', 'links.govdelivery.com', 'mailgun.org', 'klclick.com', 'klclick1.com', 'sparkpostmail.com',
-  'doubleclick.net', 'ad.doubleclick.net', 't.co',
+  'doubleclick.net', 'ad.doubleclick.net', 't.co', 'hubspotlinks.com', 'pardot.com', 'mktoweb.com', 'acemlna.com', 'acemlnb.com', 'customeriomail.com',
+  'ck.page', 'convertkit-mail2.com', 'substack.com', 'mlsend.com', 'clicks.aweber.com', 'gr8.com', 'zcsend.net', 'maillist-manage.com', 'beehiiv.com',
+  'emarsys.net', 'rsys2.com', 'rsys5.com', 'links.iterable.com', 'click.mailerlite.com', 'sendibt3.com', 'sendibt2.com', 'r.mail.hubspot.com',
 ]);
 
 export const SHORTENERS = new Set([

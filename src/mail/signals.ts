@@ -19,6 +19,8 @@ export interface Signal {
 
 export interface Scoring {
   readonly weights: ReadonlyMap<string, number>;
+  /** Groups whose signals together count at most `max` (Rspamd's group max_score): wording alone must not decide. */
+  readonly groups: readonly { readonly name: string; readonly max: number; readonly signals: ReadonlySet<string> }[];
   readonly thresholds: Readonly<Record<Exclude<Action, 'no_action'>, number>>;
   readonly descriptions: ReadonlyMap<string, string>;
 }
@@ -28,7 +30,7 @@ export const DEFAULT_SCORING_FILE = new URL('./scoring.yaml', import.meta.url);
 /** Loads a scoring file; unknown signal names and non-numbers are errors naming the file. */
 export function loadScoring(file: string | URL = DEFAULT_SCORING_FILE): Scoring {
   const text = readFileSync(file, 'utf8');
-  const doc = parse(text) as { actions?: Record<string, unknown>; signals?: Record<string, unknown> };
+  const doc = parse(text) as { actions?: Record<string, unknown>; signals?: Record<string, unknown>; groups?: Record<string, { max_score?: unknown; signals?: unknown }> };
   const where = String(file instanceof URL ? file.pathname : file);
   if (!doc || typeof doc !== 'object' || !doc.signals || !doc.actions) throw new Error(`${where}: needs 'actions' and 'signals' maps`);
   const weights = new Map<string, number>();
@@ -38,13 +40,18 @@ export function loadScoring(file: string | URL = DEFAULT_SCORING_FILE): Scoring 
   }
   const t = (k: string) => { const v = doc.actions![k]; if (typeof v !== 'number') throw new Error(`${where}: actions.${k} must be a number`); return v; };
   const thresholds = { add_header: t('add_header'), quarantine: t('quarantine'), reject: t('reject') };
+  const groups = Object.entries(doc.groups ?? {}).map(([name, g]) => {
+    if (typeof g?.max_score !== 'number' || !Array.isArray(g.signals)) throw new Error(`${where}: group ${name} needs max_score and signals`);
+    for (const x of g.signals) if (!weights.has(String(x))) throw new Error(`${where}: group ${name} names unknown signal ${String(x)}`);
+    return { name, max: g.max_score, signals: new Set(g.signals.map(String)) };
+  });
   // Descriptions are the comments beside each signal in the default file.
   const descriptions = new Map<string, string>();
   for (const line of readFileSync(DEFAULT_SCORING_FILE, 'utf8').split('\n')) {
     const m = /^\s+([A-Z0-9_]+):\s*-?[\d.]+\s*#\s*(.+)$/.exec(line);
     if (m) descriptions.set(m[1]!, m[2]!.trim());
   }
-  return { weights, thresholds, descriptions };
+  return { weights, thresholds, descriptions, groups };
 }
 
 export function actionFor(score: number, s: Scoring): Action {
@@ -69,5 +76,19 @@ export class SignalSet {
   get signals(): Signal[] {
     return this.list.map((s) => { const n = this.seen.get(s.name)!.n; return n > 1 ? { ...s, evidence: { ...s.evidence, occurrences: n } } : s; });
   }
-  get score(): number { return Math.round(this.list.reduce((t, s) => t + s.weight, 0) * 100) / 100; }
+  get score(): number {
+    let total = 0;
+    const inGroup = new Map<string, number>();
+    for (const s of this.list) {
+      const g = this.scoring.groups.find((x) => x.signals.has(s.name));
+      if (g && s.weight > 0) inGroup.set(g.name, (inGroup.get(g.name) ?? 0) + s.weight);
+      else total += s.weight;
+    }
+    for (const g of this.scoring.groups) total += Math.min(g.max, inGroup.get(g.name) ?? 0);
+    return Math.round(total * 100) / 100;
+  }
+  /** Groups whose cap applied, for the explanation. */
+  get capped(): { group: string; sum: number; max: number }[] {
+    return this.scoring.groups.map((g) => ({ group: g.name, sum: this.list.filter((s) => g.signals.has(s.name) && s.weight > 0).reduce((t, s) => t + s.weight, 0), max: g.max })).filter((x) => x.sum > x.max);
+  }
 }

@@ -120,3 +120,26 @@ test('real mail: phishing from the honeypot corpus is flagged with its reasons; 
     assert.equal(v.action, 'no_action', `${f}: ${v.score} ${names(v).join(',')}`);
   }
 });
+
+test('genuine marketing newsletters through ESPs, with offers and tracked calls to action, pass', async () => {
+  const mailchimp = message({
+    headers: {
+      From: 'Outdoor Gear Co <news@outdoorgear.example>', To: 'member@example.net', Subject: 'Members-only rewards: 20% off this weekend', 'Reply-To': 'hello@outdoorgear.example',
+      'Return-Path': '<bounce-mc.us21_123.456-member=example.net@mail123.atl91.mcsv.net>', 'DKIM-Signature': 'v=1; a=rsa-sha256; d=outdoorgear.example; s=k1; h=from; bh=x; b=x', 'X-MC-User': 'abc123',
+      'List-Unsubscribe': '<https://outdoorgear.us21.list-manage.com/unsubscribe?u=abc&id=def&e=123>', 'Message-ID': '<a1b2@mail123.atl91.mcsv.net>', Date: 'Fri, 3 May 2024 14:00:00 +0000',
+    },
+    html: '<h1>Exclusive rewards for members</h1><p>Claim your bonus points before Sunday.</p><a href="https://outdoorgear.us21.list-manage.com/track/click?u=abc&amp;id=XyZ123AbC456dEf789GhI012jKl&amp;e=123">Claim your bonus</a> <a href="https://outdoorgear.us21.list-manage.com/unsubscribe?u=abc">Unsubscribe</a>',
+  });
+  const unknownEsp = message({
+    headers: {
+      From: 'City Library <events@citylibrary.example>', To: 'reader@example.net', Subject: 'Final reminder: summer reading prize draw',
+      'Return-Path': '<b-7f3a@bounces.mailer-tool.example>', 'DKIM-Signature': 'v=1; a=rsa-sha256; d=mailer-tool.example; s=s1; h=from; bh=x; b=x',
+      'List-Unsubscribe': '<https://t.mailer-tool.example/u/AbC123dEf456GhI789jKl012MnO345>', 'Message-ID': '<x9@mailer-tool.example>', Date: 'Fri, 3 May 2024 14:00:00 +0000',
+    },
+    html: '<p>Last chance to enter the prize draw.</p><a href="https://t.mailer-tool.example/c/AbC123dEf456GhI789jKl012MnO345pQr">Enter now</a>',
+  });
+  for (const raw of [mailchimp, unknownEsp]) {
+    const v = await analyzeMessage(raw, opts);
+    assert.equal(v.action, 'no_action', `${v.subject}: ${v.score} ${names(v).join(',')}`);
+  }
+});

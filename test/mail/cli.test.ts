@@ -50,5 +50,6 @@ test('vigil mail scan: .eml, mbox, Maildir and stdin; one JSONL verdict per mess
   assert.match(e.stdout, /^Message {2}/);
   assert.match(e.stdout, /\+ 5\.0 {2}FROM_LOOKALIKE_DOMAIN +From domain is a look-alike of a protected domain/);
   assert.match(e.stdout, /resembles: paypal\.com/);
-  assert.match(e.stdout, /Score {4}[\d.]+ → reject/);
+  assert.match(e.stdout, /Score {4}[\d.]+ \([\d.]+ before the caps\) → reject/);
+  assert.match(e.stdout, /the lure signals add up to 2.5; they count at most 2/);
 });
