@@ -61,3 +61,24 @@ export function message(o: { headers: Record<string, string>; text?: string; htm
   }
   return Buffer.from(`${head}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n${parts.map((p) => `--${boundary}\r\n${p}\r\n`).join('')}--${boundary}--\r\n`, 'utf8');
 }
+
+/** A FAT12 floppy-style image (boot sector with BPB, two FATs, root directory, files stored contiguously). */
+export function fat(files: readonly { name: string; data: Uint8Array }[]): Buffer {
+  const bps = 512, spc = 1, reserved = 1, fats = 2, rootEntries = 224, spf = 9, total = 2880;
+  const b = Buffer.alloc(total * bps);
+  b[0] = 0xeb; b[1] = 0x3c; b[2] = 0x90; b.write('MSWIN4.1', 3, 'latin1');
+  b.writeUInt16LE(bps, 11); b[13] = spc; b.writeUInt16LE(reserved, 14); b[16] = fats; b.writeUInt16LE(rootEntries, 17); b.writeUInt16LE(total, 19); b[21] = 0xf0; b.writeUInt16LE(spf, 22);
+  b.write('FAT12   ', 54, 'latin1'); b[510] = 0x55; b[511] = 0xaa;
+  const rootAt = (reserved + fats * spf) * bps;
+  let cluster = 2;
+  const dataAt = rootAt + (rootEntries * 32) / bps * bps;
+  files.forEach((f, i) => {
+    const [base, ext = ''] = f.name.toUpperCase().split('.');
+    const e = rootAt + i * 32;
+    b.write(base!.padEnd(8).slice(0, 8), e, 'latin1'); b.write(ext.padEnd(3).slice(0, 3), e + 8, 'latin1');
+    b[e + 11] = 0x20; b.writeUInt16LE(cluster, e + 26); b.writeUInt32LE(f.data.length, e + 28);
+    Buffer.from(f.data).copy(b, dataAt + (cluster - 2) * spc * bps);
+    cluster += Math.max(1, Math.ceil(f.data.length / (spc * bps)));
+  });
+  return b;
+}

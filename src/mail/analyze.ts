@@ -7,7 +7,7 @@ import type { IntelIndex } from '../intel/index.ts';
 import { PARSE_LIMITS } from './parse.ts';
 import { actionFor, SignalSet, type Action, type Scoring, type Signal } from './signals.ts';
 import { ESPS, FREE_HOSTING, FREEMAIL, PROTECTED, REDIRECTORS, SHORTENERS, THROWAWAY_HOSTING, type Esp, type Protected } from './lists.ts';
-import { listIso, listZip, oleHasMacros, readLnk, trueType, type Member, type TrueType } from './containers.ts';
+import { listFat, listIso, listZip, oleHasMacros, readLnk, trueType, type Member, type TrueType } from './containers.ts';
 import { unwrap } from './urls.ts';
 import { authenticateMessage, type AuthOptions, type AuthSummary } from './auth.ts';
 import { resolveLink, type ResolveOptions } from './resolve.ts';
@@ -428,12 +428,12 @@ function analyzeAttachment(name: string, mimeType: string, content: Uint8Array, 
     const m = opts.intel.hash(h);
     if (m.length) { s.raise('ATTACH_IOC', { ...ev, indicator: m[0]!.raw, feed: m[0]!.feed }); break; }
   }
-  if (type === 'iso' || type === 'udf' || type === 'vhd' || type === 'vhdx' || DISK_EXT.test(name) || /iso9660|x-cd-image|raw-disk-image|vhd/i.test(mimeType)) s.raise('ATTACH_DISK_IMAGE', ev);
+  if (type === 'iso' || type === 'udf' || type === 'fat' || type === 'vhd' || type === 'vhdx' || DISK_EXT.test(name) || /iso9660|x-cd-image|raw-disk-image|vhd/i.test(mimeType)) s.raise('ATTACH_DISK_IMAGE', ev);
   if (type === 'lnk' || /\.lnk$/i.test(name)) s.raise('ATTACH_LNK', { ...ev, ...(type === 'lnk' ? readLnk(content) : {}) });
   if (type === 'pe' || type === 'elf' || SCRIPT_EXT.test(name)) s.raise('ATTACH_EXECUTABLE', ev);
   if (DOUBLE_EXT.test(name)) s.raise('ATTACH_DOUBLE_EXTENSION', ev);
   const expected = NAME_TYPE[ext];
-  if (expected && !expected.includes(type) && ['pe', 'lnk', 'iso', 'zip', 'rar', '7z', 'html', 'ole', 'elf'].includes(type) && !(ext === 'txt' && type === 'html')) s.raise('ATTACH_TYPE_MISMATCH', { ...ev, named: ext });
+  if (expected && !expected.includes(type) && ['pe', 'lnk', 'iso', 'fat', 'vhd', 'vhdx', 'udf', 'zip', 'rar', '7z', 'html', 'ole', 'elf'].includes(type) && !(ext === 'txt' && type === 'html')) s.raise('ATTACH_TYPE_MISMATCH', { ...ev, named: ext });
   if (type === 'html' || /\.(?:html?|shtml|svg|xhtml)$/i.test(name)) {
     const h = Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('latin1').slice(0, 4 * 1024 * 1024);
     s.raise('ATTACH_HTML', ev);
@@ -445,6 +445,7 @@ function analyzeAttachment(name: string, mimeType: string, content: Uint8Array, 
   if (type === 'ole' && oleHasMacros(content)) s.raise('ATTACH_MACRO', ev);
   let members: Member[] = [];
   if (type === 'iso') members = listIso(content);
+  else if (type === 'fat') members = listFat(content);
   else if (type === 'zip') members = listZip(content);
   if (type === 'zip' && members.some((m) => /(^|\/)vbaProject\.bin$/i.test(m.name))) s.raise('ATTACH_MACRO', { ...ev, member: 'vbaProject.bin' });
   if (members.some((m) => m.encrypted)) {
@@ -457,7 +458,7 @@ function analyzeAttachment(name: string, mimeType: string, content: Uint8Array, 
     const mh = m.data ? createHash('sha256').update(m.data).digest('hex') : undefined;
     inner.push({ name: m.name, size: m.size, ...(mt ? { type: mt } : {}), ...(mh ? { sha256: mh } : {}), ...(m.encrypted ? { encrypted: true } : {}) });
     if (m.data && depth < 2 && !/\/$/.test(m.name)) {
-      if (mt === 'zip' || mt === 'iso' || mt === 'rar' || mt === '7z') s.raise('ATTACH_NESTED_ARCHIVE', { ...ev, member: m.name });
+      if (mt === 'zip' || mt === 'iso' || mt === 'fat' || mt === 'rar' || mt === '7z') s.raise('ATTACH_NESTED_ARCHIVE', { ...ev, member: m.name });
       // Members are judged like attachments (a LNK or DLL in an ISO is the NOBELIUM shape).
       analyzeAttachment(`${name}!/${m.name}`, '', m.data, body, s, opts, depth + 1);
     } else if (!m.data && (/\.lnk$/i.test(m.name) || SCRIPT_EXT.test(m.name) || /\.(?:exe|dll)$/i.test(m.name))) {

@@ -6,7 +6,7 @@ import { inflateRawSync } from 'node:zlib';
  * members are encrypted), Windows shortcuts (target and arguments). Every reader is bounded:
  * entry counts, depth, sizes, and decompression output are capped, so a bomb costs nothing.
  */
-export type TrueType = 'pe' | 'lnk' | 'iso' | 'udf' | 'vhd' | 'vhdx' | 'zip' | 'rar' | '7z' | 'gzip' | 'cab' | 'ole' | 'pdf' | 'rtf' | 'html' | 'png' | 'jpeg' | 'gif' | 'elf' | 'text' | 'unknown';
+export type TrueType = 'pe' | 'lnk' | 'iso' | 'udf' | 'fat' | 'vhd' | 'vhdx' | 'zip' | 'rar' | '7z' | 'gzip' | 'cab' | 'ole' | 'pdf' | 'rtf' | 'html' | 'png' | 'jpeg' | 'gif' | 'elf' | 'text' | 'unknown';
 
 const LNK_MAGIC = Buffer.from('4c0000000114020000000000c000000000000046', 'hex');
 
@@ -18,6 +18,7 @@ export function trueType(b: Uint8Array): TrueType {
   if (buf.length > 0x8006 && buf.toString('latin1', 0x8001, 0x8006) === 'CD001') return 'iso';
   if (buf.length > 0x8006 && ['BEA01', 'NSR02', 'NSR03'].includes(buf.toString('latin1', 0x8001, 0x8006))) return 'udf';
   if (starts('vhdxfile')) return 'vhdx';
+  if (buf.length >= 512 && buf[510] === 0x55 && buf[511] === 0xaa && (buf.toString('latin1', 54, 57) === 'FAT' || buf.toString('latin1', 82, 85) === 'FAT')) return 'fat';
   if (starts('conectix') || (buf.length >= 512 && buf.toString('latin1', buf.length - 512, buf.length - 504) === 'conectix')) return 'vhd';
   if (starts('PK\x03\x04') || starts('PK\x05\x06')) return 'zip';
   if (starts('Rar!\x1a\x07')) return 'rar';
@@ -84,6 +85,38 @@ export function listIso(b: Uint8Array): Member[] {
     }
   };
   walk(buf.readUInt32LE(pvd + 156 + 2), buf.readUInt32LE(pvd + 156 + 10), '', 0);
+  return out;
+}
+
+/** A FAT12/16 disk image's root directory (NOBELIUM's NV.img and SMM_Report.img were raw FAT images). */
+export function listFat(b: Uint8Array): Member[] {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const out: Member[] = [];
+  const bps = buf.readUInt16LE(11);
+  const spc = buf[13]!;
+  const reserved = buf.readUInt16LE(14);
+  const fats = buf[16]!;
+  const rootEntries = buf.readUInt16LE(17);
+  const spf = buf.readUInt16LE(22);
+  if (![512, 1024, 2048, 4096].includes(bps) || !spc || !fats || !rootEntries || !spf) return out; // FAT32 or not FAT
+  const rootAt = (reserved + fats * spf) * bps;
+  const dataAt = rootAt + Math.ceil((rootEntries * 32) / bps) * bps;
+  for (let i = 0; i < rootEntries && out.length < LIMITS.entries; i++) {
+    const e = rootAt + i * 32;
+    if (e + 32 > buf.length || buf[e] === 0) break;
+    const attr = buf[e + 11]!;
+    if (buf[e] === 0xe5 || attr === 0x0f || attr & 0x08) continue; // deleted, long-name part, volume label
+    const base = buf.toString('latin1', e, e + 8).trimEnd();
+    const ext = buf.toString('latin1', e + 8, e + 11).trimEnd();
+    const name = ext ? `${base}.${ext}` : base;
+    const cluster = buf.readUInt16LE(e + 26);
+    const size = buf.readUInt32LE(e + 28);
+    if (attr & 0x10) { out.push({ name: `${name}/`, size: 0 }); continue; }
+    // Contents when the file is stored contiguously from its first cluster (as freshly made images are).
+    const from = dataAt + (cluster - 2) * spc * bps;
+    const data = cluster >= 2 && size <= LIMITS.memberBytes && from + size <= buf.length ? buf.subarray(from, from + size) : undefined;
+    out.push({ name, size, ...(data ? { data } : {}) });
+  }
   return out;
 }
 

@@ -9,7 +9,7 @@ import { analyzeOptions } from '../../src/mail/detector.ts';
 import { parseZone, resolverFor } from '../../src/mail/zone.ts';
 import { parseAuthResults } from '../../src/mail/auth.ts';
 import { buildIndex } from '../../src/intel/builtin.ts';
-import { iso, lnk, message } from '../../scripts/lib/mailfix.ts';
+import { fat, iso, lnk, message } from '../../scripts/lib/mailfix.ts';
 import { DATA, hasData } from '../support/paths.ts';
 
 const { index } = buildIndex([], true);
@@ -142,4 +142,13 @@ test('genuine marketing newsletters through ESPs, with offers and tracked calls 
     const v = await analyzeMessage(raw, opts);
     assert.equal(v.action, 'no_action', `${v.subject}: ${v.score} ${names(v).join(',')}`);
   }
+});
+
+test('a FAT disk image named like a PDF: found by its bytes, its shortcut listed', async () => {
+  const img = fat([{ name: 'NV.LNK', data: lnk('C:\\Windows\\System32\\cmd.exe', '/c start BOOM.exe') }, { name: 'BOOM.EXE', data: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(600)]) }]);
+  const raw = message({ headers: { From: 'Embassy <info@embassy-events.example>', To: 'x@ministry.example', Subject: 'Invitation', Date: 'Wed, 12 May 2021 09:00:00 +0000' }, text: 'Please find the invitation attached.', attachments: [{ filename: 'invitation.pdf', contentType: 'application/pdf', data: img }] });
+  const v = await analyzeMessage(raw, opts);
+  for (const s of ['ATTACH_DISK_IMAGE', 'ATTACH_TYPE_MISMATCH', 'ATTACH_LNK', 'ATTACH_EXECUTABLE']) assert.ok(names(v).includes(s), `${s} in ${names(v).join(', ')}`);
+  assert.deepEqual(v.attachments[0]!.members!.map((m) => [m.name, m.type]), [['NV.LNK', 'lnk'], ['BOOM.EXE', 'pe']]);
+  assert.match(JSON.stringify(v.signals.find((s) => s.name === 'ATTACH_LNK')!.evidence), /start BOOM\.exe/);
 });
