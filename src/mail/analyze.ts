@@ -362,8 +362,11 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
   }
   if (/<form\b/i.test(html) && /<input\b[^>]*type\s*=\s*["']?password/i.test(html)) s.raise('HTML_FORM_PASSWORD', ev({ action: /<form\b[^>]*\baction\s*=\s*["']?([^"'\s>]+)/i.exec(html)?.[1]?.slice(0, 300) ?? '' }));
   else if (/<form\b/i.test(html)) s.raise('HTML_FORM', ev({ action: /<form\b[^>]*\baction\s*=\s*["']?([^"'\s>]+)/i.exec(html)?.[1]?.slice(0, 300) ?? '' }));
-  const hidden = /<(?:div|span|p|td|font)\b[^>]*style\s*=\s*["'][^"']*(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt)?\s*[;"'])[^"']*["'][^>]*>([^<]{40,})/i.exec(html);
-  if (hidden) s.raise('HTML_HIDDEN_TEXT', ev({ text: hidden[1]!.trim().slice(0, 120) }));
+  // Hidden text — except one block at the top: the "preheader" every newsletter hides there for the inbox preview.
+  const hiddenAll = [...html.matchAll(/<(?:div|span|p|td|font)\b[^>]*style\s*=\s*["'][^"']*(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt)?\s*[;"'])[^"']*["'][^>]*>([^<]{40,})/gi)].slice(0, 20);
+  const bodyStart = Math.max(0, html.search(/<body\b/i));
+  const hidden = hiddenAll.length > 1 ? hiddenAll[1] : hiddenAll.find((m) => m.index - bodyStart > 3000);
+  if (hidden) s.raise('HTML_HIDDEN_TEXT', ev({ text: hidden[1]!.trim().slice(0, 120), blocks: hiddenAll.length }));
 
   // --- The lure --------------------------------------------------------------------------------
   const lureText = `${subject}\n${plain.slice(0, 20000)}`;
