@@ -15,6 +15,7 @@ export const SNIFF_BYTES = 64 * 1024;
 
 // RFC 5322 field name (printable ASCII but ':'); obsolete syntax allows blanks before the colon.
 const HEADER_LINE = /^[!-9;-~]+[ \t]*:/;
+const STRONG_MAIL_FIELDS = /^(from|received|return-path|message-id|subject|delivered-to|dkim-signature|x-mailer|mime-version)$/i;
 const MAIL_FIELDS = /^(from|to|cc|subject|date|received|message-id|mime-version|return-path|delivered-to|reply-to|content-type|x-mailer|dkim-signature|authentication-results|x-original-to|sender)$/i;
 const BIND_QUERY = /client (?:@0x[0-9a-f]+ )?[0-9a-f.:%]+#\d+(?: \([^)]*\))?: (?:view \S+: )?query: \S+ IN \S+/i;
 const WINDOWS_DNS = /\b(?:UDP|TCP) (?:Rcv|Snd) [0-9a-f.:]+\s+[0-9a-f]{4} [ R] Q \[/i;
@@ -141,6 +142,8 @@ function sniffMail(lines: readonly string[]): Sniffed | null {
   while (i < lines.length && lines[i]!.trim() === '') i++;
   if (lines[i]?.startsWith('From ')) { mbox = true; i++; }
   let known = 0;
+  let strong = 0;
+  let empty = 0;
   let headerLines = 0;
   for (; i < lines.length; i++) {
     const l = lines[i]!;
@@ -156,10 +159,17 @@ function sniffMail(lines: readonly string[]): Sniffed | null {
     headerLines++;
     const name = l.slice(0, l.indexOf(':')).trim();
     if (MAIL_FIELDS.test(name)) known++;
+    if (STRONG_MAIL_FIELDS.test(name)) strong++;
+    // `key:` with nothing after it opens a block in YAML; mail headers carry a value.
+    if (/:\s*$/.test(l)) empty++;
   }
   const ended = i < lines.length; // a blank line closed the header block
   // Two standard fields, or one closed by a blank line (a bare MIME entity, a minimal test message).
   if (headerLines === 0 || known < 1 || (known < 2 && !ended)) return null;
+  // YAML, INI-like configs and rule files (Sigma: title/id/date/…) look like headers; mail has From,
+  // Received, Subject or Message-ID, and few fields without a value.
+  if (strong === 0 && !(known >= 1 && ended && headerLines === known)) return null;
+  if (empty > 2 && empty * 3 > headerLines) return null;
   if (mbox) return { kind: 'mail.mbox', reason: 'mbox ("From " line, then message headers)' };
   return { kind: 'mail.message', reason: `RFC 5322 message (${known} standard header fields)` };
 }

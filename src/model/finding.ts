@@ -35,17 +35,28 @@ export interface Finding {
 /** Fields a detector must give; the rest have sensible defaults. */
 export type FindingInit = Omit<Finding, 'cve' | 'attack'> & { cve?: readonly string[]; attack?: readonly string[] };
 
+/**
+ * Text cut from attacker-written input can end in half a surrogate pair (an emoji sliced at 80
+ * characters); such strings are not valid Unicode and strict JSON readers (jq) reject them.
+ */
+function wellFormed<T>(v: T): T {
+  if (typeof v === 'string') return v.toWellFormed() as T;
+  if (Array.isArray(v)) return v.map(wellFormed) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.toWellFormed(), wellFormed(x)])) as T;
+  return v;
+}
+
 export function makeFinding(init: FindingInit): Finding {
   const f: Finding = {
     rule: init.rule,
-    title: init.title,
+    title: init.title.toWellFormed(),
     severity: init.severity,
     cve: init.cve ?? [],
     attack: init.attack ?? [],
     ...(init.time !== undefined ? { time: init.time } : {}),
     ...(init.host !== undefined ? { host: init.host } : {}),
     source: init.source,
-    evidence: init.evidence,
+    evidence: wellFormed(init.evidence),
     ...(init.remediation !== undefined ? { remediation: init.remediation } : {}),
   };
   return f;

@@ -56,3 +56,11 @@ test('generated native formats, whatever the file is called', () => {
   assert.equal(sniff(Buffer.from('<%@ Page Language="C#" %><html></html>'), 'a.txt').kind, 'web.page');
   assert.equal(sniff(Buffer.alloc(0), 'a').kind, 'unknown');
 });
+
+test('YAML rule files with header-like lines (Sigma: title, id, date…) are not mail', () => {
+  const rule = 'title: Suspicious Process By Web Server Process\nid: 8202070f-edeb-4d31-a010-a26c72ac5600\nstatus: test\ndescription: Detects processes spawned by a web server\nreferences:\n    - https://example.org/x\nauthor: Someone\ndate: 2019-01-16\ntags:\n    - attack.persistence\nlogsource:\n    category: process_creation\n\ndetection:\n    selection:\n        ParentImage|endswith: \\w3wp.exe\n    condition: selection\n';
+  assert.equal(sniff(Buffer.from(rule), 'rule.yml').kind, 'unknown');
+  assert.equal(sniff(Buffer.from('id: 1\ndate: 2026-04-17\nauthor: x\n\nbody\n'), 'info.yml').kind, 'unknown');
+  assert.equal(sniff(Buffer.from('From: a@example.org\nSubject: hi\n\nbody\n'), 'x').kind, 'mail.message');
+  assert.equal(sniff(Buffer.from('Date: Mon, 1 Apr 2024 10:00:00 +0000\n\nbody\n'), 'x').kind, 'mail.message', 'a minimal message closed by a blank line');
+});
