@@ -10,6 +10,7 @@ import { analyzeMessage } from '../mail/analyze.ts';
 import { buildIndex } from '../intel/builtin.ts';
 import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
 import { UsageError } from './exit.ts';
+import { renderMailText } from '../report/mail-text.ts';
 
 /**
  * `vigil mail scan PATH…` scores every message in .eml files, mbox files, Maildir folders and
@@ -77,7 +78,7 @@ Examples:
     .action(async (paths: string[], opts: MailCliOptions) => {
       const readers = { 'mail.message': READERS['mail.message']!, 'mail.mbox': READERS['mail.mbox']! };
       const jsonl = opts.format === 'jsonl' || (!opts.format && /\.jsonl$/i.test(opts.out ?? ''));
-      process.exitCode = await runScan(stdinPaths(paths), { ...opts, mailConfig: config(opts, !!opts.all || jsonl) }, { command: 'mail scan', detectors: [mailVerdictDetector, attachmentDetector], readers, parallel: true });
+      process.exitCode = await runScan(stdinPaths(paths), { ...opts, mailConfig: config(opts, !!opts.all || jsonl) }, { command: 'mail scan', detectors: [mailVerdictDetector, attachmentDetector], readers, parallel: true, text: (r, color) => renderMailText(r, { color }) });
     });
 
   const explain = mail.command('explain')

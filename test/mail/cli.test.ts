@@ -37,7 +37,9 @@ test('vigil mail scan: .eml, mbox, Maildir and stdin; one JSONL verdict per mess
 
   const t = vigil(['mail', 'scan', dir, '--quiet']);
   assert.equal(t.code, 1);
-  assert.match(t.stdout, /CRITICAL +mail\.verdict/);
+  assert.match(t.stdout, /^REJECT +score [\d.]+ +phish\.eml:1/m);
+  assert.match(t.stdout, /^ +\+ 5\.0 +From domain is a look-alike of a protected domain .* resembles paypal\.com/m);
+  assert.match(t.stdout, /^6 messages in 4 files .*\n3 reject\n/m);
   assert.doesNotMatch(t.stdout, /no_action/, 'the text report leaves clean mail out unless --all');
 
   const s = vigil(['mail', 'scan', '-', '--format', 'jsonl', '--quiet'], { input: ham(9).toString('latin1') });
