@@ -115,13 +115,3 @@ export function compileCondition(c: Condition, searches: ReadonlyMap<string, Pre
     }
   }
 }
-
-/** Every field a condition can look at is known only from the searches; this lists identifiers used. */
-export function identifiersOf(c: Condition, names: readonly string[]): string[] {
-  switch (c.op) {
-    case 'id': return [c.name];
-    case 'not': return identifiersOf(c.arg, names);
-    case 'and': case 'or': return c.args.flatMap((a) => identifiersOf(a, names));
-    case 'of': return resolveOf(c.pattern, names);
-  }
-}

@@ -63,7 +63,7 @@ export class W3cView extends CachedView {
       return q === undefined || q === '-' ? stem : `${stem}?${q}`;
     }
     const v = this.event.field(field);
-    return v === undefined || v === '-' ? (v === '-' ? '' : undefined) : v;
+    return v === '-' ? '' : v; // W3C writes - for an empty field
   }
   protected allValues(): string { return this.event.line; }
 }

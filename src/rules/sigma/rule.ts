@@ -1,4 +1,4 @@
-import { compileCondition, identifiersOf, parseCondition, type Condition } from './condition.ts';
+import { compileCondition, parseCondition, type Condition } from './condition.ts';
 import { targetsFor, type LogSource, type Target } from './logsource.ts';
 import { compileItem, SigmaError, SigmaUnsupported, type Predicate, type Scalar, type ValueOptions } from './values.ts';
 
@@ -144,7 +144,6 @@ function compileFor(rule: SigmaRule, target: Target, opts: ValueOptions): Compil
     compiled.set(name, alts.length === 1 ? alts[0]! : (ev) => { for (const p of alts) if (p(ev)) return true; return false; });
   }
   const conds = rule.conditions.map((c) => compileCondition(c, compiled));
-  for (const c of rule.conditions) identifiersOf(c, [...compiled.keys()]);
   const cond: Predicate = conds.length === 1 ? conds[0]! : (ev) => conds.some((p) => p(ev));
   const extra = target.kind === 'winevent' ? target.extra : undefined;
   return { target, predicate: extra ? (ev) => extra(ev) && cond(ev) : cond, fields: [...fields] };

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { LogEvent, WinEvent } from '../../model/records.ts';
 import { W3cView, WinEventView } from './events.ts';
-import { CHANNEL_OF_PROVIDER, describe } from './logsource.ts';
+import { CHANNEL_OF_PROVIDER } from './logsource.ts';
 import { compileRule, parseRule, type CompiledTarget, type SigmaLevel, type SigmaRule } from './rule.ts';
 import { SigmaError, SigmaUnsupported, type ValueOptions } from './values.ts';
 import { CandidateIndex, ruleNeed, type Need } from './prefilter.ts';
@@ -158,7 +158,7 @@ export class SigmaRuleSet {
     return run(new W3cView(e), b, this.exhaustive);
   }
 
-  /** Counts by the log source a rule reads, for `--list`. */
+  /** Counts, and the not-evaluable rules by reason, for `--check` and the scan summary. */
   summary(): { loaded: number; errors: number; unsupported: number; skipped: number; unsupportedBySource: [string, number][] } {
     const by = new Map<string, number>();
     for (const u of this.unsupported) {
@@ -166,11 +166,6 @@ export class SigmaRuleSet {
       by.set(key, (by.get(key) ?? 0) + 1);
     }
     return { loaded: this.rules.length, errors: this.errors.length, unsupported: this.unsupported.length, skipped: this.skipped, unsupportedBySource: [...by].sort((a, b) => b[1] - a[1]) };
-  }
-
-  /** The rule file relative to a base folder (for display). */
-  static shortFile(rule: SigmaRule, base?: string): string {
-    return base ? relative(base, rule.file) || rule.file : rule.file;
   }
 }
 
@@ -196,4 +191,3 @@ function run(view: WinEventView | W3cView, b: Bucket, exhaustive: boolean): Sigm
   return out ?? [];
 }
 
-export { describe as describeLogSource };
