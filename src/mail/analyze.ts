@@ -7,7 +7,7 @@ import type { IntelIndex } from '../intel/index.ts';
 import { PARSE_LIMITS } from './parse.ts';
 import { actionFor, SignalSet, type Action, type Scoring, type Signal } from './signals.ts';
 import { ESPS, FREE_HOSTING, FREEMAIL, PROTECTED, REDIRECTORS, SHORTENERS, THROWAWAY_HOSTING, type Esp, type Protected } from './lists.ts';
-import { listFat, listIso, listZip, oleHasMacros, readLnk, trueType, type Member, type TrueType } from './containers.ts';
+import { listFat, listIso, listZip, newBudget, oleHasMacros, readLnk, trueType, type Budget, type Member, type TrueType } from './containers.ts';
 import { unwrap } from './urls.ts';
 import { authenticateMessage, type AuthOptions, type AuthSummary } from './auth.ts';
 import { resolveLink, type ResolveOptions } from './resolve.ts';
@@ -378,9 +378,10 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
 
   // --- Attachments -----------------------------------------------------------------------------
   const attachments: AttachmentFact[] = [];
+  const budget = newBudget();
   for (const a of email?.attachments ?? []) {
     const content = typeof a.content === 'string' ? Buffer.from(a.content, 'utf8') : new Uint8Array(a.content);
-    attachments.push(analyzeAttachment(a.filename ?? '', a.mimeType, content, plain, s, opts, 0));
+    attachments.push(analyzeAttachment(a.filename ?? '', a.mimeType, content, plain, s, opts, 0, budget));
   }
 
   const score = s.score;
@@ -419,7 +420,7 @@ const DOUBLE_EXT = /\.(?:pdf|docx?|xlsx?|pptx?|jpe?g|png|gif|txt|rtf|html?|zip)\
 const DISK_EXT = /\.(?:iso|img|vhdx?|udf)$/i;
 const NAME_TYPE: Record<string, TrueType[]> = { pdf: ['pdf'], doc: ['ole'], xls: ['ole'], ppt: ['ole'], docx: ['zip'], xlsx: ['zip'], pptx: ['zip'], jpg: ['jpeg'], jpeg: ['jpeg'], png: ['png'], gif: ['gif'], txt: ['text'], zip: ['zip'], rtf: ['rtf'] };
 
-function analyzeAttachment(name: string, mimeType: string, content: Uint8Array, body: string, s: SignalSet, opts: AnalyzeOptions, depth: number): AttachmentFact {
+function analyzeAttachment(name: string, mimeType: string, content: Uint8Array, body: string, s: SignalSet, opts: AnalyzeOptions, depth: number, budget: Budget): AttachmentFact {
   const type = trueType(content);
   const sha256 = createHash('sha256').update(content).digest('hex');
   const ev = { attachment: name, type, size: content.length, sha256 };
@@ -449,7 +450,7 @@ function analyzeAttachment(name: string, mimeType: string, content: Uint8Array, 
   let members: Member[] = [];
   if (type === 'iso') members = listIso(content);
   else if (type === 'fat') members = listFat(content);
-  else if (type === 'zip') members = listZip(content);
+  else if (type === 'zip') members = listZip(content, budget);
   if (type === 'zip' && members.some((m) => /(^|\/)vbaProject\.bin$/i.test(m.name))) s.raise('ATTACH_MACRO', { ...ev, member: 'vbaProject.bin' });
   if (members.some((m) => m.encrypted)) {
     s.raise('ATTACH_ENCRYPTED_ARCHIVE', ev);
@@ -460,10 +461,10 @@ function analyzeAttachment(name: string, mimeType: string, content: Uint8Array, 
     const mt = m.data ? trueType(m.data) : undefined;
     const mh = m.data ? createHash('sha256').update(m.data).digest('hex') : undefined;
     inner.push({ name: m.name, size: m.size, ...(mt ? { type: mt } : {}), ...(mh ? { sha256: mh } : {}), ...(m.encrypted ? { encrypted: true } : {}) });
-    if (m.data && depth < 2 && !/\/$/.test(m.name)) {
+    if (m.data && depth < 2 && !/\/$/.test(m.name) && budget.members-- > 0) {
       if (mt === 'zip' || mt === 'iso' || mt === 'fat' || mt === 'rar' || mt === '7z') s.raise('ATTACH_NESTED_ARCHIVE', { ...ev, member: m.name });
       // Members are judged like attachments (a LNK or DLL in an ISO is the NOBELIUM shape).
-      analyzeAttachment(`${name}!/${m.name}`, '', m.data, body, s, opts, depth + 1);
+      analyzeAttachment(`${name}!/${m.name}`, '', m.data, body, s, opts, depth + 1, budget);
     } else if (!m.data && (/\.lnk$/i.test(m.name) || SCRIPT_EXT.test(m.name) || /\.(?:exe|dll)$/i.test(m.name))) {
       s.raise(/\.lnk$/i.test(m.name) ? 'ATTACH_LNK' : 'ATTACH_EXECUTABLE', { ...ev, member: m.name });
     }

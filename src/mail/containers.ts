@@ -42,6 +42,10 @@ export interface Member { readonly name: string; readonly size: number; readonly
 
 export const LIMITS = { entries: 2000, memberBytes: 32 * 1024 * 1024, depth: 4 };
 
+/** What one message may spend on decompression, shared by every container in it (nested ones too). */
+export interface Budget { bytes: number; members: number }
+export const newBudget = (): Budget => ({ bytes: 64 * 1024 * 1024, members: 2000 });
+
 /** ISO 9660 directory tree (primary volume; Joliet names when present). */
 export function listIso(b: Uint8Array): Member[] {
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -58,11 +62,16 @@ export function listIso(b: Uint8Array): Member[] {
     if (type === 255) break;
   }
   if (pvd + 190 > buf.length) return out;
+  // Directory records can point anywhere, including back at a parent: each directory is read once,
+  // and every record read counts against one budget, so a looping image costs nothing.
+  const seenDirs = new Set<number>();
+  let records = 0;
   const walk = (lba: number, size: number, prefix: string, depth: number) => {
-    if (depth > LIMITS.depth) return;
+    if (depth > LIMITS.depth || seenDirs.has(lba)) return;
+    seenDirs.add(lba);
     const start = lba * SECTOR;
     const end = Math.min(start + size, buf.length);
-    for (let p = start; p < end && out.length < LIMITS.entries;) {
+    for (let p = start; p < end && out.length < LIMITS.entries && records++ < LIMITS.entries * 4;) {
       const len = buf[p]!;
       if (len === 0) { p = (Math.floor(p / SECTOR) + 1) * SECTOR; continue; }
       if (p + 33 > end) break;
@@ -121,7 +130,7 @@ export function listFat(b: Uint8Array): Member[] {
 }
 
 /** ZIP central directory: names, sizes, the encryption flag, and (small, unencrypted) contents. */
-export function listZip(b: Uint8Array): Member[] {
+export function listZip(b: Uint8Array, budget: Budget = newBudget()): Member[] {
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const out: Member[] = [];
   let eocd = -1;
@@ -143,12 +152,12 @@ export function listZip(b: Uint8Array): Member[] {
     p += 46 + nlen + xlen + clen;
     const encrypted = (flags & 1) === 1;
     let data: Uint8Array | undefined;
-    if (!encrypted && !name.endsWith('/') && usize <= LIMITS.memberBytes && local + 30 <= buf.length && buf.readUInt32LE(local) === 0x04034b50) {
+    if (!encrypted && !name.endsWith('/') && usize <= Math.min(LIMITS.memberBytes, budget.bytes) && local + 30 <= buf.length && buf.readUInt32LE(local) === 0x04034b50) {
       const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
       const comp = buf.subarray(start, Math.min(start + csize, buf.length));
       try {
         if (method === 0) data = comp;
-        else if (method === 8) data = inflateRawSync(comp, { maxOutputLength: Math.min(LIMITS.memberBytes, Math.max(usize, 1)) });
+        else if (method === 8) { data = inflateRawSync(comp, { maxOutputLength: Math.max(usize, 1) }); budget.bytes -= data.length; }
       } catch { /* damaged or lying about its size: listed without contents */ }
     }
     out.push({ name, size: usize, ...(encrypted ? { encrypted } : {}), ...(data ? { data } : {}) });

@@ -60,3 +60,41 @@ test('mail fuzz: mutated, nested, flooded and truncated messages always get a ve
   const grown = process.memoryUsage().heapUsed - heapBefore;
   assert.ok(grown < 256 * 1024 * 1024, `heap grew by ${Math.round(grown / 1e6)} MB over ${n} messages`);
 });
+
+test('containers that loop or inflate: an ISO whose directories point back at the root, a ZIP of many large members', async () => {
+  const { listIso, listZip } = await import('../../src/mail/containers.ts');
+  // 60 directory records in the root, each pointing at the root itself: without a guard that is 60^5 reads.
+  const img = Buffer.from(iso(Array.from({ length: 60 }, (_, i) => ({ name: `D${i}`, data: Buffer.alloc(1) }))));
+  const root = 18 * 2048;
+  for (let p = root, n = 0; n < 62 && img[p]! > 0; n++) { img.writeUInt32LE(18, p + 2); img[p + 25] = 2; p += img[p]!; }
+  const t = Date.now();
+  assert.deepEqual(listIso(img), []);
+  assert.ok(Date.now() - t < 1000, 'a looping directory tree is read once');
+  const v = await analyzeMessage(message({ headers: { From: 'a@b.example', Subject: 'x' }, text: 'x', attachments: [{ filename: 'x.iso', contentType: 'application/octet-stream', data: img }] }), opts);
+  assert.ok(v.signals.some((s) => s.name === 'ATTACH_DISK_IMAGE'));
+
+  // 40 members of 4 MiB of zeros each (deflated to a few KB): contents are kept only up to a total budget.
+  const { deflateRawSync } = await import('node:zlib');
+  const members = Array.from({ length: 40 }, (_, i) => ({ name: `m${i}.bin`, data: Buffer.alloc(4 << 20) }));
+  const zip = zipOf(members.map((m) => ({ name: m.name, raw: m.data, deflated: deflateRawSync(m.data) })));
+  const listed = listZip(zip);
+  assert.equal(listed.length, 40);
+  const kept = listed.reduce((n, m) => n + (m.data?.length ?? 0), 0);
+  assert.ok(kept <= 64 << 20, `${kept} bytes of member contents kept`);
+});
+
+function zipOf(entries: { name: string; raw: Buffer; deflated: Buffer }[]): Buffer {
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name);
+    const l = Buffer.alloc(30); l.writeUInt32LE(0x04034b50, 0); l.writeUInt16LE(20, 4); l.writeUInt16LE(8, 8); l.writeUInt32LE(e.deflated.length, 18); l.writeUInt32LE(e.raw.length, 22); l.writeUInt16LE(name.length, 26);
+    const c = Buffer.alloc(46); c.writeUInt32LE(0x02014b50, 0); c.writeUInt16LE(20, 4); c.writeUInt16LE(20, 6); c.writeUInt16LE(8, 10); c.writeUInt32LE(e.deflated.length, 20); c.writeUInt32LE(e.raw.length, 24); c.writeUInt16LE(name.length, 28); c.writeUInt32LE(offset, 42);
+    locals.push(l, name, e.deflated); central.push(c, name);
+    offset += 30 + name.length + e.deflated.length;
+  }
+  const cd = Buffer.concat(central);
+  const end = Buffer.alloc(22); end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10); end.writeUInt32LE(cd.length, 12); end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
