@@ -29,7 +29,7 @@ function addMailOptions(cmd: Command): Command {
     .option('--ip <address>', 'connecting IP for SPF (default: the topmost Received header)')
     .option('--helo <name>', 'HELO name for SPF')
     .option('--sender <address>', 'envelope sender (MAIL FROM) for SPF')
-    .option('--resolve-links [n]', 'follow up to n links per message online to where they land (HEAD/GET, 5 redirects, 5 s, no bodies; default n 5)');
+    .option('--resolve-links [n]', 'follow up to n links per message online to where they land (HEAD/GET, 5 redirects, 5 s, no bodies, no private addresses; default n 5)');
 }
 
 function config(opts: MailCliOptions, all: boolean): MailConfig {

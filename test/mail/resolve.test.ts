@@ -33,7 +33,10 @@ test('--resolve-links: a tracked link followed to an ISO download on a personali
       html: `<p>New documents on election fraud.</p><a href="${s.base}/tn.jsp?f=001abc">View documents</a>`,
     });
     const offline = await analyzeMessage(raw, analyzeOptions({}, undefined));
-    const online = await analyzeMessage(raw, analyzeOptions({ resolveLinks: 5 }, undefined));
+    // The test site is on loopback, which the resolver refuses unless told otherwise.
+    const refused = await resolveLink(`${s.base}/tn.jsp`);
+    assert.match(refused.error ?? '', /private address|resolves only to private addresses/);
+    const online = await analyzeMessage(raw, { ...analyzeOptions({ resolveLinks: 5 }, undefined), resolveLinks: { maxLinks: 5, allowPrivate: true } });
     assert.ok(!offline.signals.some((x) => x.name === 'URL_SERVES_DISK_IMAGE'));
     const serves = online.signals.find((x) => x.name === 'URL_SERVES_DISK_IMAGE');
     assert.ok(serves, online.signals.map((x) => x.name).join(','));
@@ -43,11 +46,17 @@ test('--resolve-links: a tracked link followed to an ISO download on a personali
     assert.ok(online.score >= offline.score + 5);
     assert.equal(s.bodyRequests(), 0, 'HEAD only: no body was downloaded');
 
-    assert.equal((await resolveLink(`${s.base}/loop`)).error, 'redirect loop');
-    assert.deepEqual(await resolveLink(`${s.base}/head-refused`).then((r) => [r.status, r.contentType]), [200, 'text/html'], 'GET when HEAD is refused');
-    assert.match((await resolveLink(`${s.base}/slow`, { timeoutMs: 300 })).error ?? '', /no answer within 300 ms/);
-    assert.match((await resolveLink(`${s.base}/tn.jsp`, { maxHops: 1 })).error ?? '', /more than 1 redirects/);
+    assert.equal((await resolveLink(`${s.base}/loop`, { allowPrivate: true })).error, 'redirect loop');
+    assert.deepEqual(await resolveLink(`${s.base}/head-refused`, { allowPrivate: true }).then((r) => [r.status, r.contentType]), [200, 'text/html'], 'GET when HEAD is refused');
+    assert.match((await resolveLink(`${s.base}/slow`, { timeoutMs: 300, allowPrivate: true })).error ?? '', /no answer within 300 ms/);
+    assert.match((await resolveLink(`${s.base}/tn.jsp`, { maxHops: 1, allowPrivate: true })).error ?? '', /more than 1 redirects/);
   } finally {
     await s.close();
+  }
+});
+
+test('--resolve-links never follows a link into private, loopback or metadata addresses', async () => {
+  for (const u of ['http://127.0.0.1/', 'http://169.254.169.254/latest/meta-data/', 'http://10.1.2.3/', 'http://[::1]/', 'http://192.168.0.1/admin']) {
+    assert.match((await resolveLink(u, { timeoutMs: 500 })).error ?? '', /private address: not followed/, u);
   }
 });
