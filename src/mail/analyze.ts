@@ -125,21 +125,22 @@ function decodeEntities(s: string): string {
 }
 
 /** Every link: anchors with their text, other href/src/action/meta-refresh/CSS url() targets, and URLs written in the text (defanged too). */
-function collectLinks(text: string, html: string): { url: string; text?: string }[] {
+function collectLinks(text: string, html: string, htmlText: string): { url: string; text?: string }[] {
   const out = new Map<string, { url: string; text?: string }>();
+  const full = () => out.size >= MAX_LINKS;
   const add = (u: string, t?: string) => {
-    if (out.size >= MAX_LINKS) return;
+    if (full()) return;
     const url = refang(decodeEntities(u.trim())).replace(/[.,;:!?]+$/, '');
     if (!/^(?:https?:|javascript:|data:)/i.test(url)) return;
     const prev = out.get(url);
     if (!prev) out.set(url, t ? { url, text: t } : { url });
     else if (t && !prev.text) out.set(url, { url, text: t });
   };
-  for (const m of html.matchAll(/<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>([\s\S]{0,2000}?)<\/a\s*>/gi)) add(m[1] ?? m[2] ?? m[3] ?? '', htmlToText(m[4] ?? '').trim().slice(0, 300));
-  for (const m of html.matchAll(/\b(?:href|src|action|background|data-href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) add(m[1] ?? m[2] ?? m[3] ?? '');
+  for (const m of html.matchAll(/<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>([\s\S]{0,2000}?)<\/a\s*>/gi)) if (full()) break; else add(m[1] ?? m[2] ?? m[3] ?? '', htmlToText(m[4] ?? '').trim().slice(0, 300));
+  for (const m of html.matchAll(/\b(?:href|src|action|background|data-href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) if (full()) break; else add(m[1] ?? m[2] ?? m[3] ?? '');
   for (const m of html.matchAll(/http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["'][^"']*url\s*=\s*([^"'>\s]+)/gi)) add(m[1]!);
   for (const m of html.matchAll(/url\(\s*["']?(https?:[^"')\s]+)/gi)) add(m[1]!);
-  for (const src of [text, htmlToText(html)]) for (const m of src.matchAll(URL_TEXT)) add(m[0]);
+  for (const src of [text, htmlText]) for (const m of src.matchAll(URL_TEXT)) if (full()) break; else add(m[0]);
   return [...out.values()];
 }
 
@@ -161,12 +162,13 @@ function ownedBy(p: Protected, domain: string): boolean {
   return p.names.some((n) => squash(n).length >= 4 && label.includes(squash(n)));
 }
 
-export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Promise<MailVerdict> {
+/** `parsed`: the message already parsed by another detector of the scan (one MIME parse per message). */
+export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions, parsed?: Promise<Email>): Promise<MailVerdict> {
   const s = new SignalSet(opts.scoring);
   const rawText = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
   let email: Email | null = null;
   try {
-    email = await PostalMime.parse(raw, PARSE_LIMITS);
+    email = await (parsed ?? PostalMime.parse(raw, PARSE_LIMITS));
   } catch (e) {
     s.raise('MIME_MALFORMED', { reason: String((e as Error).message).slice(0, 200) });
   }
@@ -183,7 +185,8 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
   const subject = email?.subject ?? header('subject')[0] ?? '';
   const html = (email?.html ?? '').slice(0, MAX_TEXT);
   const text = (email?.text ?? (email ? '' : rawText.slice(rawText.search(/\r?\n\r?\n/) + 1))).slice(0, MAX_TEXT);
-  const plain = `${text} ${htmlToText(html)}`.slice(0, MAX_TEXT);
+  const htmlText = htmlToText(html);
+  const plain = `${text} ${htmlText}`.slice(0, MAX_TEXT);
   const ev = (o: Record<string, EvidenceValue>) => o;
   const protectedList = [...PROTECTED, ...(opts.protected ?? [])];
 
@@ -287,7 +290,7 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
   // The sender's own infrastructure: its domain, its ESP, and the domains its unsubscribe links, bounces and signatures use.
   const infra = new Set([fromReg, regDomain(domainOf(returnPath)), ...dkimDomains.map(regDomain), ...header('list-unsubscribe').flatMap((v) => [...v.matchAll(/<https?:\/\/([^/>:]+)/gi)].map((m) => regDomain(lc(m[1]))))].filter(Boolean));
   const related = (reg: string) => infra.has(reg) || (!!esp && esp.domains.some((d) => reg === d || reg.endsWith(`.${d}`)));
-  for (const l of collectLinks(text, html)) {
+  for (const l of collectLinks(text, html, htmlText)) {
     if (/^(?:javascript|data):/i.test(l.url)) { s.raise('URL_SCRIPT_SCHEME', ev({ url: l.url.slice(0, 200) })); continue; }
     let u: URL;
     try { u = new URL(l.url); } catch { continue; }
@@ -335,7 +338,7 @@ export async function analyzeMessage(raw: Uint8Array, opts: AnalyzeOptions): Pro
     }
   }
   // A body that is a picture and a link: nothing for a filter (or a reader) to weigh but the click.
-  if (html && links.length > 0 && htmlToText(html).replace(/\s+/g, '').length < 60 && /<img\b/i.test(html) && !text.trim()) s.raise('BODY_IMAGE_ONLY', ev({ links: links.length }));
+  if (html && links.length > 0 && htmlText.replace(/\s+/g, '').length < 60 && /<img\b/i.test(html) && !text.trim()) s.raise('BODY_IMAGE_ONLY', ev({ links: links.length }));
   // Online, when asked: where tracked and shortened links (then the others) really land.
   if (opts.resolveLinks && links.length) {
     const ranked = [...links].sort((a, b) => Number(!(REDIRECTORS.has(a.host) || REDIRECTORS.has(a.domain) || SHORTENERS.has(a.host))) - Number(!(REDIRECTORS.has(b.host) || REDIRECTORS.has(b.domain) || SHORTENERS.has(b.host))));

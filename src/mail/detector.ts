@@ -5,6 +5,7 @@ import { makeFinding, type Finding } from '../model/finding.ts';
 import type { MailRecord } from '../model/records.ts';
 import type { Severity } from '../model/severity.ts';
 import { analyzeMessage, type AnalyzeOptions, type MailVerdict } from './analyze.ts';
+import { parseMail } from './parse.ts';
 import { loadScoring, type Action, type Scoring } from './signals.ts';
 import { zoneResolver, type Resolver } from './zone.ts';
 import { promises as dns } from 'node:dns';
@@ -79,7 +80,7 @@ export const mailVerdictDetector = defineDetector({
     return {
       async onRecord(rec, emit) {
         opts ??= analyzeOptions(cfg, ctx.intel);
-        const v = await analyzeMessage(rec.raw, opts);
+        const v = await analyzeMessage(rec.raw, opts, parseMail(rec));
         if (v.action === 'no_action' && !cfg.all) return;
         emit(verdictFinding(v, rec));
       },

@@ -28,8 +28,11 @@ export interface Scoring {
 export const DEFAULT_SCORING_FILE = new URL('./scoring.yaml', import.meta.url);
 
 /** Loads a scoring file; unknown signal names and non-numbers are errors naming the file. */
+let defaultText: string | undefined;
+const defaultScoringText = () => (defaultText ??= readFileSync(DEFAULT_SCORING_FILE, 'utf8'));
+
 export function loadScoring(file: string | URL = DEFAULT_SCORING_FILE): Scoring {
-  const text = readFileSync(file, 'utf8');
+  const text = file === DEFAULT_SCORING_FILE ? defaultScoringText() : readFileSync(file, 'utf8');
   const doc = parse(text) as { actions?: Record<string, unknown>; signals?: Record<string, unknown>; groups?: Record<string, { max_score?: unknown; signals?: unknown }> };
   const where = String(file instanceof URL ? file.pathname : file);
   if (!doc || typeof doc !== 'object' || !doc.signals || !doc.actions) throw new Error(`${where}: needs 'actions' and 'signals' maps`);
@@ -47,7 +50,7 @@ export function loadScoring(file: string | URL = DEFAULT_SCORING_FILE): Scoring 
   });
   // Descriptions are the comments beside each signal in the default file.
   const descriptions = new Map<string, string>();
-  for (const line of readFileSync(DEFAULT_SCORING_FILE, 'utf8').split('\n')) {
+  for (const line of defaultScoringText().split('\n')) {
     const m = /^\s+([A-Z0-9_]+):\s*-?[\d.]+\s*#\s*(.+)$/.exec(line);
     if (m) descriptions.set(m[1]!, m[2]!.trim());
   }
