@@ -24,14 +24,18 @@ export interface LineOptions {
 
 const NL = 0x0a;
 
-export async function* lineBatches(chunks: AsyncIterable<Uint8Array>, opts: LineOptions = {}): AsyncGenerator<LineBatch> {
-  const max = opts.maxLineBytes ?? 1024 * 1024;
-  const enc = opts.encoding ?? 'utf8';
+/**
+ * The byte stream cut into runs of whole lines (without the final newline): a `text` piece holds
+ * one or more lines; a line longer than `max` comes alone as a `long` piece holding its first `max`
+ * bytes, and the rest of it is skipped. A line cut by a chunk edge is joined on its own, so chunks
+ * are never copied. Both line readers (every line, or only selected ones) are built on this.
+ */
+export type LinePiece = { readonly kind: 'text' | 'long'; readonly bytes: Buffer; readonly offset: number };
+
+export async function* linePieces(chunks: AsyncIterable<Uint8Array>, max: number): AsyncGenerator<LinePiece> {
   let carry: Buffer | null = null; // bytes of an unfinished line
   let skipping = false; // inside an over-long line: drop bytes until the next newline
-  let lineNo = 1;
   let offset = 0; // offset of the first byte of `carry` (or of the next line)
-
   for await (const raw of chunks) {
     let chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     if (skipping) {
@@ -39,39 +43,61 @@ export async function* lineBatches(chunks: AsyncIterable<Uint8Array>, opts: Line
       if (nl < 0) { offset += chunk.length; continue; }
       skipping = false;
       offset += nl + 1;
-      lineNo++;
       chunk = chunk.subarray(nl + 1);
     }
-    const lastNl = chunk.lastIndexOf(NL);
+    let lastNl = chunk.lastIndexOf(NL);
     if (lastNl < 0) {
       carry = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
       if (carry.length > max) {
-        yield { firstLine: lineNo, firstOffset: offset, lines: [stripCr(carry.subarray(0, max).toString(enc))] };
-        opts.onLongLine?.(lineNo, max);
+        yield { kind: 'long', bytes: carry.subarray(0, max), offset };
         offset += carry.length;
         carry = null;
         skipping = true;
       }
       continue;
     }
-    let body = chunk.subarray(0, lastNl);
-    if (carry) { body = Buffer.concat([carry, body]); carry = null; }
+    if (carry) {
+      const nl = chunk.indexOf(NL);
+      const head = Buffer.concat([carry, chunk.subarray(0, nl)]);
+      carry = null;
+      yield head.length > max ? { kind: 'long', bytes: head.subarray(0, max), offset } : { kind: 'text', bytes: head, offset };
+      offset += head.length + 1;
+      chunk = chunk.subarray(nl + 1);
+      lastNl -= nl + 1;
+    }
+    if (lastNl >= 0) {
+      const body = chunk.subarray(0, lastNl);
+      yield { kind: 'text', bytes: body, offset };
+      offset += body.length + 1;
+    }
     const rest = chunk.subarray(lastNl + 1);
-    const text = body.toString(enc);
-    const lines = text.split('\n');
+    if (rest.length) carry = Buffer.from(rest);
+  }
+  if (carry && carry.length) yield carry.length > max ? { kind: 'long', bytes: carry.subarray(0, max), offset } : { kind: 'text', bytes: carry, offset };
+}
+
+export async function* lineBatches(chunks: AsyncIterable<Uint8Array>, opts: LineOptions = {}): AsyncGenerator<LineBatch> {
+  const max = opts.maxLineBytes ?? 1024 * 1024;
+  const enc = opts.encoding ?? 'utf8';
+  let lineNo = 1;
+  for await (const p of linePieces(chunks, max)) {
+    if (p.kind === 'long') {
+      yield { firstLine: lineNo, firstOffset: p.offset, lines: [stripCr(p.bytes.toString(enc))] };
+      opts.onLongLine?.(lineNo, max);
+      lineNo++;
+      continue;
+    }
+    const lines = p.bytes.toString(enc).split('\n');
     for (let i = 0; i < lines.length; i++) {
       const l = lines[i]!;
       if (l.length > max) { opts.onLongLine?.(lineNo + i, max); lines[i] = l.slice(0, max); }
       if (l.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
     }
-    yield { firstLine: lineNo, firstOffset: offset, lines };
+    yield { firstLine: lineNo, firstOffset: p.offset, lines };
     lineNo += lines.length;
-    offset += body.length + 1;
-    if (rest.length) carry = Buffer.from(rest);
   }
-  if (carry && carry.length) yield { firstLine: lineNo, firstOffset: offset, lines: [stripCr(carry.toString(enc))] };
 }
 
-function stripCr(s: string): string {
+export function stripCr(s: string): string {
   return s.endsWith('\r') ? s.slice(0, -1) : s;
 }

@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer';
-import type { LineBatch, LineOptions } from './lines.ts';
+import { linePieces, stripCr, type LineBatch, type LineOptions } from './lines.ts';
 
 /**
  * Line selection over whole chunks: instead of splitting a multi-GB log into lines and testing
@@ -49,7 +49,6 @@ export function topLevelAlternatives(src: string): string[] {
   return out;
 }
 
-const NL = 0x0a;
 // One character per byte (windows-1252, what TextDecoder calls latin1), so positions are byte offsets; three times faster than Buffer's latin1.
 const LATIN1 = new TextDecoder('latin1');
 
@@ -67,56 +66,18 @@ function countNl(text: string, from: number, to: number): number {
 export async function* selectedLineBatches(chunks: AsyncIterable<Uint8Array>, searchers: readonly RegExp[], opts: LineOptions = {}): AsyncGenerator<LineBatch> {
   const max = opts.maxLineBytes ?? 1024 * 1024;
   const enc = opts.encoding ?? 'utf8';
-  let carry: Buffer | null = null;
-  let skipping = false;
   let lineNo = 1;
-  let offset = 0;
-  for await (const raw of chunks) {
-    let chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    if (skipping) {
-      const nl = chunk.indexOf(NL);
-      if (nl < 0) { offset += chunk.length; continue; }
-      skipping = false;
-      offset += nl + 1;
+  for await (const p of linePieces(chunks, max)) {
+    if (p.kind === 'long') {
+      // Too long to be a log line: hand over its head, as lineBatches does.
+      yield { firstLine: lineNo, firstOffset: p.offset, lines: [stripCr(p.bytes.toString(enc))], numbers: [lineNo] };
+      opts.onLongLine?.(lineNo, max);
       lineNo++;
-      chunk = chunk.subarray(nl + 1);
-    }
-    const lastNl = chunk.lastIndexOf(NL);
-    if (lastNl < 0) {
-      carry = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
-      if (carry.length > max) {
-        // Too long to be a log line: hand over its head, as lineBatches does, and skip the rest.
-        yield { firstLine: lineNo, firstOffset: offset, lines: [stripCr(carry.subarray(0, max).toString(enc))], numbers: [lineNo] };
-        opts.onLongLine?.(lineNo, max);
-        offset += carry.length;
-        carry = null;
-        skipping = true;
-      }
       continue;
     }
-    let body = chunk.subarray(0, lastNl);
-    if (carry) {
-      // The line cut at the previous chunk's end: joined on its own, so the chunk is never copied.
-      const nl = chunk.indexOf(NL);
-      const head = Buffer.concat([carry, chunk.subarray(0, nl)]);
-      carry = null;
-      const first = select(head, searchers, lineNo, offset, max, enc, opts);
-      if (first.lines.length) yield first;
-      lineNo += 1;
-      offset += head.length + 1;
-      body = nl === lastNl ? Buffer.alloc(0) : chunk.subarray(nl + 1, lastNl);
-      if (nl === lastNl) { const rest = chunk.subarray(lastNl + 1); if (rest.length) carry = Buffer.from(rest); continue; }
-    }
-    const rest = chunk.subarray(lastNl + 1);
-    const batch = select(body, searchers, lineNo, offset, max, enc, opts);
+    const batch = select(p.bytes, searchers, lineNo, p.offset, max, enc, opts);
     if (batch.lines.length) yield batch;
     lineNo += batch.newlines + 1;
-    offset += body.length + 1;
-    if (rest.length) carry = Buffer.from(rest);
-  }
-  if (carry && carry.length) {
-    const batch = select(carry, searchers, lineNo, offset, max, enc, opts);
-    if (batch.lines.length) yield batch;
   }
 }
 
@@ -155,8 +116,4 @@ function select(body: Buffer, searchers: readonly RegExp[], lineNo: number, offs
     numbers.push(n);
   }
   return { firstLine: lineNo, firstOffset: offset, lines, numbers, newlines: n - lineNo + countNl(text, pos, text.length) };
-}
-
-function stripCr(s: string): string {
-  return s.endsWith('\r') ? s.slice(0, -1) : s;
 }
