@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pc from 'picocolors';
@@ -42,11 +42,14 @@ function config(opts: MailCliOptions, all: boolean): MailConfig {
   };
 }
 
-/** `-` reads one message or mbox from standard input into a private temporary file. */
+/** `-` reads one message or mbox from standard input into a private temporary file (removed when the command ends). */
+const temporary: string[] = [];
+process.on('exit', () => { for (const d of temporary) rmSync(d, { recursive: true, force: true }); });
 function stdinPaths(paths: string[]): string[] {
   return paths.map((p) => {
     if (p !== '-') return p;
     const dir = mkdtempSync(join(tmpdir(), 'vigil-stdin-'));
+    temporary.push(dir);
     const file = join(dir, 'stdin.eml');
     writeFileSync(file, readFileSync(0), { mode: 0o600 });
     return file;
