@@ -30,4 +30,13 @@ for await (const batch of streamEvtx(createReadStream(file, { highWaterMark: 1 <
   }
 }
 const secs = (performance.now() - t1) / 1000;
-console.log(JSON.stringify({ events, secs, rules: rs?.rules.length ?? 0, loadSecs, byLevel, topRules: [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 8) }));
+console.log(
+  JSON.stringify({
+    events,
+    secs,
+    rules: rs?.rules.length ?? 0,
+    loadSecs,
+    byLevel,
+    topRules: [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 8),
+  }),
+);

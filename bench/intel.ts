@@ -18,7 +18,7 @@ const feed = join(OUT, `intel-${N}.csv`);
 
 const sha = (i: number) => createHash('sha256').update(String(i)).digest('hex');
 const dom = (i: number) => `h${i.toString(36)}.example${i % 97}.net`;
-const ip = (i: number) => `${(i >>> 16) & 255 | 1}.${(i >>> 8) & 255}.${i & 255}.${(i * 7) & 255}`;
+const ip = (i: number) => `${((i >>> 16) & 255) | 1}.${(i >>> 8) & 255}.${i & 255}.${(i * 7) & 255}`;
 const lines = ['type,value'];
 for (let i = 0; i < N; i++) {
   const k = i % 20;
@@ -26,11 +26,14 @@ for (let i = 0; i < N; i++) {
   else if (k < 14) lines.push(`domain,${dom(i)}`);
   else if (k < 18) lines.push(`ipv4,${ip(i)}`);
   else if (k < 19) lines.push(`url,https://${dom(i)}/p/${i}`);
-  else lines.push(`cidr,${(i >>> 8) & 255 | 1}.${i & 255}.${(i >>> 4) & 255}.0/24`);
+  else lines.push(`cidr,${((i >>> 8) & 255) | 1}.${i & 255}.${(i >>> 4) & 255}.0/24`);
 }
 writeFileSync(feed, `${lines.join('\n')}\n`);
 
-const mem = () => { (globalThis as { gc?: () => void }).gc?.(); return process.memoryUsage(); };
+const mem = () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage();
+};
 const before = mem();
 let t = performance.now();
 const index = new IntelIndex();
@@ -52,7 +55,8 @@ let hits = 0;
 t = performance.now();
 for (let n = 0; n < L; n++) {
   const x = q[n % q.length]!;
-  const m = x.kind === 0 ? index.hash(x.v).length : x.kind === 1 ? index.domain(x.v).length : index.ip(x.v).length;
+  const m =
+    x.kind === 0 ? index.hash(x.v).length : x.kind === 1 ? index.domain(x.v).length : index.ip(x.v).length;
   if (m) hits++;
 }
 const lookupSecs = (performance.now() - t) / 1000;

@@ -3,7 +3,13 @@ import { existsSync } from 'node:fs';
 
 const hasGnuTime = existsSync('/usr/bin/time');
 
-export interface Measured { secs: number; cpuSecs: number | null; rssKb: number | null; status: number | null; stdout: string }
+export interface Measured {
+  secs: number;
+  cpuSecs: number | null;
+  rssKb: number | null;
+  status: number | null;
+  stdout: string;
+}
 
 /** Run a command; wall seconds, CPU seconds and peak RSS (KB) via GNU time when present. */
 export function measure(cmd: string, args: string[]): Measured {
@@ -14,7 +20,13 @@ export function measure(cmd: string, args: string[]): Measured {
   const secs = (performance.now() - t) / 1000;
   const last = hasGnuTime ? r.stderr.trim().split('\n').pop()!.split(' ').map(Number) : [];
   const ok = last.length === 3 && last.every(Number.isFinite);
-  return { secs, cpuSecs: ok ? last[0]! + last[1]! : null, rssKb: ok ? last[2]! : null, status: r.status, stdout: r.stdout };
+  return {
+    secs,
+    cpuSecs: ok ? last[0]! + last[1]! : null,
+    rssKb: ok ? last[2]! : null,
+    status: r.status,
+    stdout: r.stdout,
+  };
 }
 
 export function hasCommand(cmd: string): boolean {

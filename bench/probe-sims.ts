@@ -16,9 +16,17 @@ for (let i = 0; i < total; i++) {
   const ip = `127.0.1.${1 + Math.floor(i / perIp)}`;
   const port = 21000 + (i % perIp);
   const k = i % 10;
-  const b: Behaviour = k === 9 ? { kind: 'other' } : { kind: 'exchange', build: builds[i % builds.length]!, header: k < 6, exporttool: k >= 6 && k < 8 };
+  const b: Behaviour =
+    k === 9
+      ? { kind: 'other' }
+      : { kind: 'exchange', build: builds[i % builds.length]!, header: k < 6, exporttool: k >= 6 && k < 8 };
   const srv = https.createServer(cert, handler(b));
-  listening.push(new Promise((resolve, reject) => { srv.once('error', reject); srv.listen(port, ip, () => resolve()); }));
+  listening.push(
+    new Promise((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(port, ip, () => resolve());
+    }),
+  );
   targets.push(`https://${ip}:${port}`);
 }
 await Promise.all(listening);

@@ -19,7 +19,9 @@ const dir = join(OUT, `mixed-${gb}g`);
 mkdirSync(OUT, { recursive: true });
 if (!existsSync(dir)) {
   console.log(`generating ${gb} GB of mixed evidence in ${dir} …`);
-  const g = spawnSync(process.execPath, [join(ROOT, 'bench/gen-mixed.ts'), dir, String(gb)], { stdio: 'inherit' });
+  const g = spawnSync(process.execPath, [join(ROOT, 'bench/gen-mixed.ts'), dir, String(gb)], {
+    stdio: 'inherit',
+  });
   if (g.status !== 0) process.exit(1);
 }
 
@@ -39,18 +41,34 @@ walk(process.argv[1],true);console.log(hits);`;
 measure(process.execPath, ['-e', bare, dir]);
 
 const rows: { name: string; secs: number; rssKb: number | null }[] = [];
-const vigil = measure(process.execPath, [join(ROOT, 'bin/vigil.js'), 'triage', dir, '--quiet', '--format', 'jsonl', '--out', join(OUT, 'walk-findings.jsonl')]);
-if (vigil.status !== 1) throw new Error(`vigil exited ${vigil.status}; expected 1 (the folder holds attack rows)`);
+const vigil = measure(process.execPath, [
+  join(ROOT, 'bin/vigil.js'),
+  'triage',
+  dir,
+  '--quiet',
+  '--format',
+  'jsonl',
+  '--out',
+  join(OUT, 'walk-findings.jsonl'),
+]);
+if (vigil.status !== 1)
+  throw new Error(`vigil exited ${vigil.status}; expected 1 (the folder holds attack rows)`);
 rows.push({ name: 'vigil triage (all detectors, 3 hashes per file)', ...vigil });
 rows.push({ name: 'bare Node pass (read + indexOf)', ...measure(process.execPath, ['-e', bare, dir]) });
 const rg = hasCommand('rg');
-if (rg) rows.push({ name: 'ripgrep -uuu -z -c ServerInfo~', ...measure('rg', ['-uuu', '-z', '-c', 'ServerInfo~', dir]) });
+if (rg)
+  rows.push({
+    name: 'ripgrep -uuu -z -c ServerInfo~',
+    ...measure('rg', ['-uuu', '-z', '-c', 'ServerInfo~', dir]),
+  });
 
 const mbps = (s: number) => bytes / 1e6 / s;
 const base = rows[0]!;
 const lines = [`walk benchmark: ${(bytes / 1e9).toFixed(2)} GB in ${dir} (${new Date().toISOString()})`];
 for (const r of rows) {
-  lines.push(`${r.name.padEnd(50)} ${r.secs.toFixed(2).padStart(7)} s ${mbps(r.secs).toFixed(0).padStart(6)} MB/s  peak RSS ${mb(r.rssKb)}  vigil/this: ${(mbps(base.secs) / mbps(r.secs)).toFixed(2)}`);
+  lines.push(
+    `${r.name.padEnd(50)} ${r.secs.toFixed(2).padStart(7)} s ${mbps(r.secs).toFixed(0).padStart(6)} MB/s  peak RSS ${mb(r.rssKb)}  vigil/this: ${(mbps(base.secs) / mbps(r.secs)).toFixed(2)}`,
+  );
 }
 if (!rg) lines.push('(ripgrep not installed: apt-get install ripgrep to compare)');
 console.log(lines.join('\n'));

@@ -4,56 +4,118 @@
  */
 
 /** Exchange 2016/2019 HttpProxy log columns, in order (exchange.md §2.3). */
-export const HTTPPROXY_FIELDS = 'DateTime,RequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,ClientRequestId,Protocol,UrlHost,UrlStem,ProtocolAction,AuthenticationType,IsAuthenticated,AuthenticatedUser,Organization,AnchorMailbox,UserAgent,ClientIpAddress,ServerHostName,HttpStatus,BackEndStatus,ErrorCode,Method,ProxyAction,TargetServer,TargetServerVersion,RoutingType,RoutingHint,BackEndCookie,ServerLocatorHost,ServerLocatorLatency,RequestBytes,ResponseBytes,TargetOutstandingRequests,AuthModulePerfContext,HttpPipelineLatency,CalculateTargetBackEndLatency,GlsLatencyBreakup,TotalGlsLatency,AccountForestLatencyBreakup,TotalAccountForestLatency,ResourceForestLatencyBreakup,TotalResourceForestLatency,ADLatency,SharedCacheLatencyBreakup,TotalSharedCacheLatency,ActivityContextLifeTime,ModuleToHandlerSwitchingLatency,ClientReqStreamLatency,BackendReqInitLatency,BackendReqStreamLatency,BackendProcessingLatency,BackendRespInitLatency,BackendRespStreamLatency,ClientRespStreamLatency,KerberosAuthHeaderLatency,HandlerCompletionLatency,RequestHandlerLatency,HandlerToModuleSwitchingLatency,ProxyTime,CoreLatency,RoutingLatency,HttpProxyOverhead,TotalRequestTime,RouteRefresherLatency,UrlQuery,BackEndGenericInfo,GenericInfo,GenericErrors,EdgeTraceId,DatabaseGuid,UserADObjectGuid,PartitionEndpointLookupLatency,RoutingStatus'.split(',');
+export const HTTPPROXY_FIELDS =
+  'DateTime,RequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,ClientRequestId,Protocol,UrlHost,UrlStem,ProtocolAction,AuthenticationType,IsAuthenticated,AuthenticatedUser,Organization,AnchorMailbox,UserAgent,ClientIpAddress,ServerHostName,HttpStatus,BackEndStatus,ErrorCode,Method,ProxyAction,TargetServer,TargetServerVersion,RoutingType,RoutingHint,BackEndCookie,ServerLocatorHost,ServerLocatorLatency,RequestBytes,ResponseBytes,TargetOutstandingRequests,AuthModulePerfContext,HttpPipelineLatency,CalculateTargetBackEndLatency,GlsLatencyBreakup,TotalGlsLatency,AccountForestLatencyBreakup,TotalAccountForestLatency,ResourceForestLatencyBreakup,TotalResourceForestLatency,ADLatency,SharedCacheLatencyBreakup,TotalSharedCacheLatency,ActivityContextLifeTime,ModuleToHandlerSwitchingLatency,ClientReqStreamLatency,BackendReqInitLatency,BackendReqStreamLatency,BackendProcessingLatency,BackendRespInitLatency,BackendRespStreamLatency,ClientRespStreamLatency,KerberosAuthHeaderLatency,HandlerCompletionLatency,RequestHandlerLatency,HandlerToModuleSwitchingLatency,ProxyTime,CoreLatency,RoutingLatency,HttpProxyOverhead,TotalRequestTime,RouteRefresherLatency,UrlQuery,BackEndGenericInfo,GenericInfo,GenericErrors,EdgeTraceId,DatabaseGuid,UserADObjectGuid,PartitionEndpointLookupLatency,RoutingStatus'.split(
+    ',',
+  );
 
 function csvField(v: string): string {
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-export function httpProxyLog(rows: readonly Record<string, string>[], date = '2021-03-03T06:00:00.000Z'): string {
+export function httpProxyLog(
+  rows: readonly Record<string, string>[],
+  date = '2021-03-03T06:00:00.000Z',
+): string {
   // The header's #Version is the writing server's build, zero-padded as Exchange writes it.
   const r0 = rows[0];
-  const version = r0?.['MajorVersion'] ? [r0['MajorVersion'], r0['MinorVersion'], r0['BuildVersion'], r0['RevisionVersion']].map((x, i) => String(x ?? '0').padStart([2, 2, 4, 3][i]!, '0')).join('.') : '15.01.2176.002';
-  const head = ['#Software: Microsoft Exchange Server', `#Version: ${version}`, '#Log-type: HttpProxy Logs', `#Date: ${date}`, `#Fields: ${HTTPPROXY_FIELDS.join(',')}`];
+  const version = r0?.['MajorVersion']
+    ? [r0['MajorVersion'], r0['MinorVersion'], r0['BuildVersion'], r0['RevisionVersion']]
+        .map((x, i) => String(x ?? '0').padStart([2, 2, 4, 3][i]!, '0'))
+        .join('.')
+    : '15.01.2176.002';
+  const head = [
+    '#Software: Microsoft Exchange Server',
+    `#Version: ${version}`,
+    '#Log-type: HttpProxy Logs',
+    `#Date: ${date}`,
+    `#Fields: ${HTTPPROXY_FIELDS.join(',')}`,
+  ];
   const body = rows.map((r) => HTTPPROXY_FIELDS.map((f) => csvField(r[f] ?? '')).join(','));
   return `${[...head, ...body].join('\r\n')}\r\n`;
 }
 
-export const IIS_FIELDS = 'date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken'.split(' ');
+export const IIS_FIELDS =
+  'date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken'.split(
+    ' ',
+  );
 
 export function iisLog(rows: readonly Record<string, string>[], date = '2021-03-03 00:00:00'): string {
-  const head = ['#Software: Microsoft Internet Information Services 10.0', '#Version: 1.0', `#Date: ${date}`, `#Fields: ${IIS_FIELDS.join(' ')}`];
+  const head = [
+    '#Software: Microsoft Internet Information Services 10.0',
+    '#Version: 1.0',
+    `#Date: ${date}`,
+    `#Fields: ${IIS_FIELDS.join(' ')}`,
+  ];
   const body = rows.map((r) => IIS_FIELDS.map((f) => (r[f] ?? '-').replace(/ /g, '+') || '-').join(' '));
   return `${[...head, ...body].join('\r\n')}\r\n`;
 }
 
 export function ecpServerLog(rows: readonly { time: string; server: string; data: string }[]): string {
-  const head = ['#Software: Microsoft Exchange Server', '#Version: 15.0.0.0', '#Log-type: ECP Server Log', `#Date: ${rows[0]?.time ?? '2021-03-03T00:00:00.000Z'}`, '#Fields: TimeStamp,ServerName,EventId,EventData'];
+  const head = [
+    '#Software: Microsoft Exchange Server',
+    '#Version: 15.0.0.0',
+    '#Log-type: ECP Server Log',
+    `#Date: ${rows[0]?.time ?? '2021-03-03T00:00:00.000Z'}`,
+    '#Fields: TimeStamp,ServerName,EventId,EventData',
+  ];
   return `${[...head, ...rows.map((r) => [r.time, r.server, 'ECP.Request', csvField(r.data)].join(','))].join('\r\n')}\r\n`;
 }
 
 const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** BIND 9 query log lines (`category queries`, print-time yes). */
-export function bindQueryLog(rows: readonly { time: string; client: string; name: string; type?: string }[]): string {
-  return rows.map((r, i) => {
-    const d = new Date(r.time);
-    const stamp = `${String(d.getUTCDate()).padStart(2, '0')}-${MON[d.getUTCMonth()]}-${d.getUTCFullYear()} ${d.toISOString().slice(11, 23)}`;
-    const port = 49152 + ((i * 7919) % 16000);
-    return `${stamp} queries: info: client @0x7f3a5c0b${(0x1000 + i).toString(16)} ${r.client}#${port} (${r.name}): query: ${r.name} IN ${r.type ?? 'A'} +E(0)K (10.20.0.53)`;
-  }).join('\n') + '\n';
+export function bindQueryLog(
+  rows: readonly { time: string; client: string; name: string; type?: string }[],
+): string {
+  return (
+    rows
+      .map((r, i) => {
+        const d = new Date(r.time);
+        const stamp = `${String(d.getUTCDate()).padStart(2, '0')}-${MON[d.getUTCMonth()]}-${d.getUTCFullYear()} ${d.toISOString().slice(11, 23)}`;
+        const port = 49152 + ((i * 7919) % 16000);
+        return `${stamp} queries: info: client @0x7f3a5c0b${(0x1000 + i).toString(16)} ${r.client}#${port} (${r.name}): query: ${r.name} IN ${r.type ?? 'A'} +E(0)K (10.20.0.53)`;
+      })
+      .join('\n') + '\n'
+  );
 }
 
 /** A minimal RFC 5322 message, multipart when attachments are given. */
-export function mailMessage(m: { from: string; to: string; subject: string; date: string; messageId: string; headers?: readonly string[]; text: string; html?: string; attachments?: readonly { name: string; type: string; data: Uint8Array }[] }): string {
-  const head = [...(m.headers ?? []), `From: ${m.from}`, `To: ${m.to}`, `Subject: ${m.subject}`, `Date: ${m.date}`, `Message-ID: ${m.messageId}`, 'MIME-Version: 1.0'];
+export function mailMessage(m: {
+  from: string;
+  to: string;
+  subject: string;
+  date: string;
+  messageId: string;
+  headers?: readonly string[];
+  text: string;
+  html?: string;
+  attachments?: readonly { name: string; type: string; data: Uint8Array }[];
+}): string {
+  const head = [
+    ...(m.headers ?? []),
+    `From: ${m.from}`,
+    `To: ${m.to}`,
+    `Subject: ${m.subject}`,
+    `Date: ${m.date}`,
+    `Message-ID: ${m.messageId}`,
+    'MIME-Version: 1.0',
+  ];
   const boundary = '----=_Part_0_vigil_example';
-  if (!m.attachments?.length && !m.html) return `${[...head, 'Content-Type: text/plain; charset=utf-8', '', m.text].join('\r\n')}\r\n`;
+  if (!m.attachments?.length && !m.html)
+    return `${[...head, 'Content-Type: text/plain; charset=utf-8', '', m.text].join('\r\n')}\r\n`;
   const parts = [`--${boundary}`, 'Content-Type: text/plain; charset=utf-8', '', m.text];
   if (m.html) parts.push(`--${boundary}`, 'Content-Type: text/html; charset=utf-8', '', m.html);
   for (const a of m.attachments ?? []) {
     const b64 = Buffer.from(a.data).toString('base64').replace(/.{76}/g, '$&\r\n');
-    parts.push(`--${boundary}`, `Content-Type: ${a.type}; name="${a.name}"`, 'Content-Transfer-Encoding: base64', `Content-Disposition: attachment; filename="${a.name}"`, '', b64);
+    parts.push(
+      `--${boundary}`,
+      `Content-Type: ${a.type}; name="${a.name}"`,
+      'Content-Transfer-Encoding: base64',
+      `Content-Disposition: attachment; filename="${a.name}"`,
+      '',
+      b64,
+    );
   }
   parts.push(`--${boundary}--`);
   return `${[...head, `Content-Type: multipart/mixed; boundary="${boundary}"`, '', ...parts].join('\r\n')}\r\n`;

@@ -11,12 +11,23 @@ let files = 0;
 let bytes = 0;
 function visit(p: string, root: boolean): void {
   let st;
-  try { st = root ? statSync(p) : lstatSync(p); } catch { return; }
+  try {
+    st = root ? statSync(p) : lstatSync(p);
+  } catch {
+    return;
+  }
   if (st.isDirectory()) {
     let names: string[];
-    try { names = readdirSync(p); } catch { return; }
+    try {
+      names = readdirSync(p);
+    } catch {
+      return;
+    }
     for (const n of names) visit(join(p, n), false);
-  } else if (st.isFile()) { files++; bytes += st.size; }
+  } else if (st.isFile()) {
+    files++;
+    bytes += st.size;
+  }
 }
 for (const r of workerData as string[]) visit(r, true);
 parentPort!.postMessage({ files, bytes });

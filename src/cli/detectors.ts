@@ -2,9 +2,12 @@ import type { Command } from 'commander';
 import { DETECTORS, READERS } from '../triage/registry.ts';
 
 export function detectorsCommand(program: Command): void {
-  program.command('detectors')
+  program
+    .command('detectors')
     .summary('list the readers and detectors this build of Vigil has')
-    .description('List the file kinds Vigil reads and the detectors it runs, with the rule ids each can emit.')
+    .description(
+      'List the file kinds Vigil reads and the detectors it runs, with the rule ids each can emit.',
+    )
     .action(() => {
       const out: string[] = ['Readers (file kinds recognised by content):'];
       for (const k of Object.keys(READERS)) out.push(`  ${k}`);

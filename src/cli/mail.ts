@@ -18,33 +18,66 @@ import { renderMailText } from '../report/mail-text.ts';
  * message's verdict signal by signal.
  */
 interface MailCliOptions extends CommonOptions {
-  config?: string; trustedAuthserv?: string[]; dns?: string; ip?: string; helo?: string; sender?: string; all?: boolean; resolveLinks?: string | boolean;
+  config?: string;
+  trustedAuthserv?: string[];
+  dns?: string;
+  ip?: string;
+  helo?: string;
+  sender?: string;
+  all?: boolean;
+  resolveLinks?: string | boolean;
 }
 
 function addMailOptions(cmd: Command): Command {
   return cmd
-    .option('--config <file>', 'scoring file: signal weights and action thresholds (default: the shipped src/mail/scoring.yaml)')
-    .option('--trusted-authserv <id...>', 'believe Authentication-Results written by these authserv-ids (your own MX)')
-    .option('--dns <mode>', 'how to verify SPF/DKIM/DMARC: none (default), live, or a zone file / JSON DNS cache for offline checks', 'none')
+    .option(
+      '--config <file>',
+      'scoring file: signal weights and action thresholds (default: the shipped src/mail/scoring.yaml)',
+    )
+    .option(
+      '--trusted-authserv <id...>',
+      'believe Authentication-Results written by these authserv-ids (your own MX)',
+    )
+    .option(
+      '--dns <mode>',
+      'how to verify SPF/DKIM/DMARC: none (default), live, or a zone file / JSON DNS cache for offline checks',
+      'none',
+    )
     .option('--ip <address>', 'connecting IP for SPF (default: the topmost Received header)')
     .option('--helo <name>', 'HELO name for SPF')
     .option('--sender <address>', 'envelope sender (MAIL FROM) for SPF')
-    .option('--resolve-links [n]', 'follow up to n links per message online to where they land (HEAD/GET, 5 redirects, 5 s, no bodies, no private addresses; default n 5)');
+    .option(
+      '--resolve-links [n]',
+      'follow up to n links per message online to where they land (HEAD/GET, 5 redirects, 5 s, no bodies, no private addresses; default n 5)',
+    );
 }
 
 function config(opts: MailCliOptions, all: boolean): MailConfig {
   if (opts.config && !existsSync(opts.config)) throw new UsageError(`no such scoring file: ${opts.config}`);
-  if (opts.dns && !['none', 'live'].includes(opts.dns) && !existsSync(opts.dns)) throw new UsageError(`--dns must be none, live or a zone file (no such file: ${opts.dns})`);
+  if (opts.dns && !['none', 'live'].includes(opts.dns) && !existsSync(opts.dns))
+    throw new UsageError(`--dns must be none, live or a zone file (no such file: ${opts.dns})`);
   return {
-    ...(opts.config ? { scoring: opts.config } : {}), ...(opts.trustedAuthserv ? { trustedAuthserv: opts.trustedAuthserv } : {}),
-    ...(opts.resolveLinks ? { resolveLinks: opts.resolveLinks === true ? 5 : Math.max(1, Math.min(50, Number(opts.resolveLinks) || 5)) } : {}),
-    ...(opts.dns ? { dns: opts.dns } : {}), ...(opts.ip ? { ip: opts.ip } : {}), ...(opts.helo ? { helo: opts.helo } : {}), ...(opts.sender ? { sender: opts.sender } : {}), all,
+    ...(opts.config ? { scoring: opts.config } : {}),
+    ...(opts.trustedAuthserv ? { trustedAuthserv: opts.trustedAuthserv } : {}),
+    ...(opts.resolveLinks
+      ? {
+          resolveLinks:
+            opts.resolveLinks === true ? 5 : Math.max(1, Math.min(50, Number(opts.resolveLinks) || 5)),
+        }
+      : {}),
+    ...(opts.dns ? { dns: opts.dns } : {}),
+    ...(opts.ip ? { ip: opts.ip } : {}),
+    ...(opts.helo ? { helo: opts.helo } : {}),
+    ...(opts.sender ? { sender: opts.sender } : {}),
+    all,
   };
 }
 
 /** `-` reads one message or mbox from standard input into a private temporary file (removed when the command ends). */
 const temporary: string[] = [];
-process.on('exit', () => { for (const d of temporary) rmSync(d, { recursive: true, force: true }); });
+process.on('exit', () => {
+  for (const d of temporary) rmSync(d, { recursive: true, force: true });
+});
 function stdinPaths(paths: string[]): string[] {
   return paths.map((p) => {
     if (p !== '-') return p;
@@ -57,10 +90,15 @@ function stdinPaths(paths: string[]): string[] {
 }
 
 export function mailCommand(program: Command): void {
-  const mail = program.command('mail').summary('mail: score messages and explain verdicts').description('Mail threat analysis.');
-  const scan = mail.command('scan')
+  const mail = program
+    .command('mail')
+    .summary('mail: score messages and explain verdicts')
+    .description('Mail threat analysis.');
+  const scan = mail
+    .command('scan')
     .summary('score .eml / mbox / Maildir messages: impersonation, links, attachments, authentication')
-    .description(`Score every message found in the paths (.eml files, mbox files, Maildir folders, folders of
+    .description(
+      `Score every message found in the paths (.eml files, mbox files, Maildir folders, folders of
 these; - reads standard input). Each check raises named signals with a weight and its evidence
 (sender impersonation and look-alike domains, Reply-To divergence, a high-value sender mailing through
 a bulk-mail service, links — unwrapped from trackers and rewriters — to free hosting, IP addresses,
@@ -69,23 +107,38 @@ executables, HTML smuggling, macros, encrypted archives; the lure's wording); th
 score and the score to an action: no_action, add_header, quarantine or reject (thresholds and weights
 in one scoring file). Authentication (SPF, DKIM, DMARC, ARC) comes from a trusted
 Authentication-Results header or from mailauth with live DNS or an offline zone file; a pass is
-recorded, never trusted by itself.`)
+recorded, never trusted by itself.`,
+    )
     .argument('<path...>', 'messages, mailboxes, Maildir folders; - for standard input');
   addMailOptions(addCommonOptions(scan))
     .option('--all', 'report messages with action no_action too (always in JSONL)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ vigil mail scan ~/Maildir --format html --out mail.html
   $ vigil mail scan suspicious.eml --dns zone.txt --trusted-authserv mx.example.org
-  $ vigil mail scan archive.mbox --format jsonl | jq 'select(.evidence.action != "no_action")'`)
+  $ vigil mail scan archive.mbox --format jsonl | jq 'select(.evidence.action != "no_action")'`,
+    )
     .action(async (paths: string[], opts: MailCliOptions) => {
       const readers = { 'mail.message': READERS['mail.message']!, 'mail.mbox': READERS['mail.mbox']! };
       const jsonl = opts.format === 'jsonl' || (!opts.format && /\.jsonl$/i.test(opts.out ?? ''));
-      process.exitCode = await runScan(stdinPaths(paths), { ...opts, mailConfig: config(opts, !!opts.all || jsonl) }, { command: 'mail scan', detectors: [mailVerdictDetector, attachmentDetector], readers, parallel: true, text: (r, color) => renderMailText(r, { color }) });
+      process.exitCode = await runScan(
+        stdinPaths(paths),
+        { ...opts, mailConfig: config(opts, !!opts.all || jsonl) },
+        {
+          command: 'mail scan',
+          detectors: [mailVerdictDetector, attachmentDetector],
+          readers,
+          parallel: true,
+          text: (r, color) => renderMailText(r, { color }),
+        },
+      );
     });
 
-  const explain = mail.command('explain')
-    .summary('walk through one message\'s verdict, signal by signal')
+  const explain = mail
+    .command('explain')
+    .summary("walk through one message's verdict, signal by signal")
     .argument('<file>', 'one message (.eml), or - for standard input');
   addMailOptions(explain)
     .option('--json', 'print the verdict object as JSON')
@@ -94,29 +147,57 @@ Examples:
       if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
       const { index } = buildIndex([], true);
       const v = await analyzeMessage(readFileSync(path), analyzeOptions(config(opts, true), index));
-      if (opts.json) { process.stdout.write(`${JSON.stringify(v, null, 2)}\n`); return; }
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+        return;
+      }
       const color = process.stdout.isTTY && !process.env['NO_COLOR'];
       const b = (s: string) => (color ? pc.bold(s) : s);
       const out: string[] = [];
       out.push(`${b('Message')}  ${file}`);
-      out.push(`  From     ${v.fromName ? `${v.fromName} ` : ''}<${v.from}>`, `  To       ${v.to.join(', ')}`, `  Subject  ${v.subject}`, ...(v.date ? [`  Date     ${v.date}`] : []), ...(v.esp ? [`  Sent through ${v.esp} (a bulk-mail service)`] : []));
-      out.push('', `${b('Authentication')} (${v.auth.source})  SPF ${v.auth.spf} · DKIM ${v.auth.dkim}${v.auth.dkimDomains.length ? ` (${v.auth.dkimDomains.join(', ')})` : ''} · DMARC ${v.auth.dmarc}${v.auth.dmarcPolicy ? ` (p=${v.auth.dmarcPolicy})` : ''} · ARC ${v.auth.arc}`);
+      out.push(
+        `  From     ${v.fromName ? `${v.fromName} ` : ''}<${v.from}>`,
+        `  To       ${v.to.join(', ')}`,
+        `  Subject  ${v.subject}`,
+        ...(v.date ? [`  Date     ${v.date}`] : []),
+        ...(v.esp ? [`  Sent through ${v.esp} (a bulk-mail service)`] : []),
+      );
+      out.push(
+        '',
+        `${b('Authentication')} (${v.auth.source})  SPF ${v.auth.spf} · DKIM ${v.auth.dkim}${v.auth.dkimDomains.length ? ` (${v.auth.dkimDomains.join(', ')})` : ''} · DMARC ${v.auth.dmarc}${v.auth.dmarcPolicy ? ` (p=${v.auth.dmarcPolicy})` : ''} · ARC ${v.auth.arc}`,
+      );
       out.push('', b('Signals'));
       if (!v.signals.length) out.push('  none');
       let total = 0;
       for (const s of v.signals) {
         total += s.weight;
-        out.push(`  ${(s.weight >= 0 ? '+' : '') + s.weight.toFixed(1).padStart(4)}  ${s.name.padEnd(28)} ${s.description}`);
-        for (const [k, val] of Object.entries(s.evidence)) out.push(`          ${k}: ${typeof val === 'string' ? val : JSON.stringify(val)}`);
+        out.push(
+          `  ${(s.weight >= 0 ? '+' : '') + s.weight.toFixed(1).padStart(4)}  ${s.name.padEnd(28)} ${s.description}`,
+        );
+        for (const [k, val] of Object.entries(s.evidence))
+          out.push(`          ${k}: ${typeof val === 'string' ? val : JSON.stringify(val)}`);
       }
-      for (const c of v.capped) out.push(`  (the ${c.group} signals add up to ${c.sum}; they count at most ${c.max})`);
-      out.push('', `${b('Score')}    ${v.score}${v.capped.length ? ` (${Math.round(total * 100) / 100} before the caps)` : ''} → ${b(v.action)}`);
-      if (v.links.length) { out.push('', b(`Links (${v.links.length})`)); for (const l of v.links.slice(0, 20)) out.push(`  ${l.url.slice(0, 120)}${l.text ? `  [${l.text.slice(0, 40)}]` : ''}${l.targets.length ? `  → ${l.targets[l.targets.length - 1]!.slice(0, 100)}` : ''}${l.landing ? `  ⇒ lands on ${l.landing.slice(0, 100)}${l.landingStatus ? ` (${l.landingStatus})` : ''}` : ''}`); }
+      for (const c of v.capped)
+        out.push(`  (the ${c.group} signals add up to ${c.sum}; they count at most ${c.max})`);
+      out.push(
+        '',
+        `${b('Score')}    ${v.score}${v.capped.length ? ` (${Math.round(total * 100) / 100} before the caps)` : ''} → ${b(v.action)}`,
+      );
+      if (v.links.length) {
+        out.push('', b(`Links (${v.links.length})`));
+        for (const l of v.links.slice(0, 20))
+          out.push(
+            `  ${l.url.slice(0, 120)}${l.text ? `  [${l.text.slice(0, 40)}]` : ''}${l.targets.length ? `  → ${l.targets[l.targets.length - 1]!.slice(0, 100)}` : ''}${l.landing ? `  ⇒ lands on ${l.landing.slice(0, 100)}${l.landingStatus ? ` (${l.landingStatus})` : ''}` : ''}`,
+          );
+      }
       if (v.attachments.length) {
         out.push('', b('Attachments'));
         for (const a of v.attachments) {
           out.push(`  ${a.name || '(unnamed)'}  ${a.type}, ${a.size} bytes, sha256 ${a.sha256}`);
-          for (const m of a.members ?? []) out.push(`    └ ${m.name}  ${m.type ?? ''} ${m.size} bytes${m.encrypted ? ' (encrypted)' : ''}${m.sha256 ? ` sha256 ${m.sha256}` : ''}`);
+          for (const m of a.members ?? [])
+            out.push(
+              `    └ ${m.name}  ${m.type ?? ''} ${m.size} bytes${m.encrypted ? ' (encrypted)' : ''}${m.sha256 ? ` sha256 ${m.sha256}` : ''}`,
+            );
         }
       }
       process.stdout.write(`${out.join('\n')}\n`);

@@ -13,7 +13,9 @@ import { VERSION } from './version.ts';
 /** `vigil`: one program, one subcommand per job. */
 export function buildProgram(): Command {
   const program = new Command('vigil')
-    .description('Were we hit, what did they do, what do we fix? Incident response for Exchange compromise,\ntrusted-sender phishing and supply-chain beacons.')
+    .description(
+      'Were we hit, what did they do, what do we fix? Incident response for Exchange compromise,\ntrusted-sender phishing and supply-chain beacons.',
+    )
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -40,15 +42,23 @@ export function buildProgram(): Command {
  * to type) are kept as they are.
  */
 export function reflow(text: string): string {
-  return text.split(/\n\s*\n/).map((para) => para.split('\n').reduce((acc, line) => {
-    if (/^\s/.test(line)) return `${acc}\n${line}`;
-    if (!acc) return line;
-    return acc.endsWith('\n') || /\n\s+\S[^\n]*$/.test(acc) ? `${acc}\n${line}` : `${acc} ${line}`;
-  }, '')).join('\n\n');
+  return text
+    .split(/\n\s*\n/)
+    .map((para) =>
+      para.split('\n').reduce((acc, line) => {
+        if (/^\s/.test(line)) return `${acc}\n${line}`;
+        if (!acc) return line;
+        return acc.endsWith('\n') || /\n\s+\S[^\n]*$/.test(acc) ? `${acc}\n${line}` : `${acc} ${line}`;
+      }, ''),
+    )
+    .join('\n\n');
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw e; });
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const program = buildProgram();
   setRawArgs(argv);
   try {
@@ -56,7 +66,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return 0;
       return EXIT_USAGE_OR_INPUT;
     }
     if (e instanceof UsageError) {

@@ -13,7 +13,8 @@ export type Format = (typeof FORMATS)[number];
 /** `--format` wins; otherwise the `--out` extension decides; otherwise text. */
 export function chooseFormat(format: string | undefined, out: string | undefined): Format {
   if (format !== undefined) {
-    if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
+    if (!(FORMATS as readonly string[]).includes(format))
+      throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
     return format as Format;
   }
   if (out) {
@@ -42,19 +43,31 @@ export class Output {
   private readonly text: (report: Report, color: boolean) => string;
   private readonly sections: (report: Report) => readonly HtmlSection[];
 
-  constructor(format: Format, out: string | undefined, stdout: NodeJS.WriteStream = process.stdout, text?: (report: Report, color: boolean) => string, sections?: (report: Report) => readonly HtmlSection[]) {
+  constructor(
+    format: Format,
+    out: string | undefined,
+    stdout: NodeJS.WriteStream = process.stdout,
+    text?: (report: Report, color: boolean) => string,
+    sections?: (report: Report) => readonly HtmlSection[],
+  ) {
     this.format = format;
     this.stdout = stdout;
     this.text = text ?? ((r, color) => renderText(r, { color }));
     this.sections = sections ?? (() => []);
     let fd: number | null = null;
     if (out) {
-      try { fd = openSync(out, 'w'); } catch (e) { throw new UsageError(`cannot write --out ${out}: ${(e as Error).message}`); }
+      try {
+        fd = openSync(out, 'w');
+      } catch (e) {
+        throw new UsageError(`cannot write --out ${out}: ${(e as Error).message}`);
+      }
     }
     this.file = fd !== null ? createWriteStream('', { fd }) : null;
   }
 
-  get streams(): boolean { return this.format === 'jsonl'; }
+  get streams(): boolean {
+    return this.format === 'jsonl';
+  }
 
   finding(f: Finding): void {
     if (this.format === 'jsonl') this.write(`${JSON.stringify(f)}\n`);

@@ -27,13 +27,25 @@ export class Progress {
     if (!this.enabled) return;
     const w = new Worker(new URL('./count-thread.ts', import.meta.url), { workerData: [...roots] });
     w.unref(); // never keeps a finished scan waiting
-    w.on('message', (t: { files: number; bytes: number }) => { this.totalBytes = t.bytes; this.totalFiles = t.files; });
+    w.on('message', (t: { files: number; bytes: number }) => {
+      this.totalBytes = t.bytes;
+      this.totalFiles = t.files;
+    });
     w.on('error', () => undefined);
   }
 
-  addBytes(n: number): void { this.bytes += n; this.tick(); }
-  fileDone(path: string): void { this.files++; this.current = path; this.tick(); }
-  finding(): void { this.findings++; }
+  addBytes(n: number): void {
+    this.bytes += n;
+    this.tick();
+  }
+  fileDone(path: string): void {
+    this.files++;
+    this.current = path;
+    this.tick();
+  }
+  finding(): void {
+    this.findings++;
+  }
 
   private tick(): void {
     if (!this.enabled) return;
@@ -53,7 +65,8 @@ export class Progress {
     line += ` · ${this.findings} findings`;
     const width = this.stream.columns || 100;
     const room = width - line.length - 4;
-    if (room > 10) line += ` · ${this.current.length > room ? `…${this.current.slice(-(room - 1))}` : this.current}`;
+    if (room > 10)
+      line += ` · ${this.current.length > room ? `…${this.current.slice(-(room - 1))}` : this.current}`;
     this.stream.write(`\r\x1b[2K${line.slice(0, width - 1)}`);
   }
 

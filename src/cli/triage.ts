@@ -50,22 +50,45 @@ export interface CommonOptions {
 /** Options every scanning command shares. */
 export function addCommonOptions(cmd: Command): Command {
   return cmd
-    .option('-f, --format <format>', `report format: ${FORMATS.join(', ')} (default: from --out's extension, else text)`)
+    .option(
+      '-f, --format <format>',
+      `report format: ${FORMATS.join(', ')} (default: from --out's extension, else text)`,
+    )
     .option('-o, --out <file>', 'write the report to this file instead of standard output')
-    .option('--fail-on <severity>', `exit 1 when a finding is at or above this severity (${SEVERITIES.join(', ')})`, 'high')
-    .option('-q, --quiet', 'no progress display and no problem messages on stderr (the report still lists them)')
+    .option(
+      '--fail-on <severity>',
+      `exit 1 when a finding is at or above this severity (${SEVERITIES.join(', ')})`,
+      'high',
+    )
+    .option(
+      '-q, --quiet',
+      'no progress display and no problem messages on stderr (the report still lists them)',
+    )
     .option('--no-progress', 'no progress display')
     .option('--timeline', 'text report as a timeline: one line per finding in time order')
-    .option('--intel <feed...>', 'also match the indicators in these feeds (STIX 2.1, MISP JSON, CISA CHIRP YAML, CSV, plain lists)')
+    .option(
+      '--intel <feed...>',
+      'also match the indicators in these feeds (STIX 2.1, MISP JSON, CISA CHIRP YAML, CSV, plain lists)',
+    )
     .option('--no-builtin-intel', 'do not load the built-in HAFNIUM, NOBELIUM and SUNBURST packs');
 }
 
 /** Options for running Sigma rules over Windows events and IIS logs. */
 export function addSigmaOptions(cmd: Command, withRules = true): Command {
-  if (withRules) cmd.option('--sigma <rules...>', 'also run these Sigma rule files or folders over Windows events (EVTX, XML, CSV) and IIS logs');
+  if (withRules)
+    cmd.option(
+      '--sigma <rules...>',
+      'also run these Sigma rule files or folders over Windows events (EVTX, XML, CSV) and IIS logs',
+    );
   return cmd
-    .option('--sigma-placeholder <name=value...>', 'a value for a %name% placeholder in Sigma rules (|expand); repeat a name for several values')
-    .option('--sigma-min-level <level>', `load only Sigma rules at or above this level (${SIGMA_LEVELS.join(', ')})`);
+    .option(
+      '--sigma-placeholder <name=value...>',
+      'a value for a %name% placeholder in Sigma rules (|expand); repeat a name for several values',
+    )
+    .option(
+      '--sigma-min-level <level>',
+      `load only Sigma rules at or above this level (${SIGMA_LEVELS.join(', ')})`,
+    );
 }
 
 /** Checks the Sigma options and loads the rules once (the scan's detectors reuse the compiled set). */
@@ -78,39 +101,59 @@ export function sigmaConfig(opts: CommonOptions, problems: Problem[]): SigmaConf
     (placeholders[m[1]!.replace(/^%|%$/g, '')] ??= []).push(m[2]!);
   }
   const level = opts.sigmaMinLevel;
-  if (level !== undefined && !(SIGMA_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--sigma-min-level must be one of ${SIGMA_LEVELS.join(', ')} (got "${level}")`);
-  for (const p of opts.sigma) if (!existsSync(p)) throw new UsageError(`no such Sigma rule file or folder: ${p}`);
-  const cfg: SigmaConfig = { paths: opts.sigma, ...(Object.keys(placeholders).length ? { placeholders } : {}), ...(level ? { minLevel: level as SigmaLevel } : {}) };
+  if (level !== undefined && !(SIGMA_LEVELS as readonly string[]).includes(level))
+    throw new UsageError(`--sigma-min-level must be one of ${SIGMA_LEVELS.join(', ')} (got "${level}")`);
+  for (const p of opts.sigma)
+    if (!existsSync(p)) throw new UsageError(`no such Sigma rule file or folder: ${p}`);
+  const cfg: SigmaConfig = {
+    paths: opts.sigma,
+    ...(Object.keys(placeholders).length ? { placeholders } : {}),
+    ...(level ? { minLevel: level as SigmaLevel } : {}),
+  };
   const rs = ruleSetFor(cfg);
-  for (const e of rs.errors) problems.push({ level: 'warning', source: { path: e.file }, message: `Sigma rule not loaded${e.title ? ` (${e.title})` : ''}: ${e.reason}` });
+  for (const e of rs.errors)
+    problems.push({
+      level: 'warning',
+      source: { path: e.file },
+      message: `Sigma rule not loaded${e.title ? ` (${e.title})` : ''}: ${e.reason}`,
+    });
   if (!opts.quiet) {
     const s = rs.summary();
-    process.stderr.write(`vigil: sigma: ${s.loaded} rules loaded${s.unsupported ? `, ${s.unsupported} not evaluable on these log kinds` : ''}${s.errors ? `, ${s.errors} invalid (listed in the report)` : ''}${s.skipped ? `, ${s.skipped} left out by level or status` : ''} — details: vigil sigma --check ${opts.sigma.join(' ')}\n`);
+    process.stderr.write(
+      `vigil: sigma: ${s.loaded} rules loaded${s.unsupported ? `, ${s.unsupported} not evaluable on these log kinds` : ''}${s.errors ? `, ${s.errors} invalid (listed in the report)` : ''}${s.skipped ? `, ${s.skipped} left out by level or status` : ''} — details: vigil sigma --check ${opts.sigma.join(' ')}\n`,
+    );
   }
-  if (rs.rules.length === 0) throw new UsageError(`no Sigma rule could be loaded from ${opts.sigma.join(', ')}`);
+  if (rs.rules.length === 0)
+    throw new UsageError(`no Sigma rule could be loaded from ${opts.sigma.join(', ')}`);
   return cfg;
 }
 
 export function triageCommand(program: Command): void {
-  const cmd = program.command('triage')
+  const cmd = program
+    .command('triage')
     .summary('walk files, folders and archives and run every detector on what they hold')
-    .description(`Walk files, folders and .zip/.gz archives, recognise each file by its content
+    .description(
+      `Walk files, folders and .zip/.gz archives, recognise each file by its content
 (mail messages and mbox, Exchange HttpProxy / ECP / OAB logs, IIS W3C logs, DNS logs,
 web pages), run every registered detector on the records and write one report.
 
 Files of no known kind are still hashed and checked against the built-in indicator packs,
 and are listed as "not parsed" with the reason. A corrupt or unreadable file is reported
-with its path (and line) and the run goes on.`)
+with its path (and line) and the run goes on.`,
+    )
     .argument('<path...>', 'files, folders or archives to examine');
   addSigmaOptions(addCommonOptions(cmd))
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ vigil triage examples/incident
   $ vigil triage /cases/ex01-collection.zip --format html --out ex01.html
   $ vigil triage /mnt/evidence --format jsonl | jq 'select(.severity=="critical")'
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on;
-2 usage error, or an input could not be fully read (and no finding reached --fail-on).`)
+2 usage error, or an input could not be fully read (and no finding reached --fail-on).`,
+    )
     .action(async (paths: string[], opts: CommonOptions) => {
       process.exitCode = await runTriage(paths, opts);
     });
@@ -118,7 +161,23 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on;
 
 export async function runTriage(paths: string[], opts: CommonOptions): Promise<number> {
   // When the collection holds Exchange evidence, end with the same per-server verdict as exchange hunt.
-  return runScan(paths, opts, { command: 'triage', detectors: DETECTORS, readers: READERS, post: (fs, roots) => (fs.some((f) => f.rule.startsWith('exchange.') && f.rule !== 'exchange.build') ? serverVerdicts(fs.filter((f) => f.rule.startsWith('exchange.') || f.rule === 'yara.match' || (f.rule === 'intel.match' && f.evidence['feed'] === 'hafnium')), roots.join(', ')) : []) });
+  return runScan(paths, opts, {
+    command: 'triage',
+    detectors: DETECTORS,
+    readers: READERS,
+    post: (fs, roots) =>
+      fs.some((f) => f.rule.startsWith('exchange.') && f.rule !== 'exchange.build')
+        ? serverVerdicts(
+            fs.filter(
+              (f) =>
+                f.rule.startsWith('exchange.') ||
+                f.rule === 'yara.match' ||
+                (f.rule === 'intel.match' && f.evidence['feed'] === 'hafnium'),
+            ),
+            roots.join(', '),
+          )
+        : [],
+  });
 }
 
 export interface ScanCommand {
@@ -137,14 +196,23 @@ export interface ScanCommand {
 
 /** Scan paths with the given readers and detectors, report, and return the exit code. */
 export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCommand): Promise<number> {
-  if (!isSeverity(opts.failOn)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')} (got "${opts.failOn}")`);
+  if (!isSeverity(opts.failOn))
+    throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')} (got "${opts.failOn}")`);
   const failOn: Severity = opts.failOn;
   const format = chooseFormat(opts.format, opts.out);
   for (const p of paths) {
-    try { await stat(p); } catch { throw new UsageError(`no such file or folder: ${p}`); }
+    try {
+      await stat(p);
+    } catch {
+      throw new UsageError(`no such file or folder: ${p}`);
+    }
   }
   for (const f of opts.intel ?? []) {
-    try { await stat(f); } catch { throw new UsageError(`no such intel feed: ${f}`); }
+    try {
+      await stat(f);
+    } catch {
+      throw new UsageError(`no such intel feed: ${f}`);
+    }
   }
   const { index: intel, reports: feedReports } = buildIndex(opts.intel ?? [], opts.builtinIntel);
   const text = opts.timeline ? (r: Report, color: boolean) => renderTimeline(r, { color }) : cmd.text;
@@ -157,50 +225,111 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   const skipped: Skipped[] = [];
   const startedAt = new Date().toISOString();
   for (const r of feedReports) {
-    for (const x of r.rejected) problems.push({ level: 'warning', source: { path: r.file }, message: `indicator not loaded (${x.where}): ${x.reason}${x.value ? `: ${x.value.slice(0, 80)}` : ''}` });
+    for (const x of r.rejected)
+      problems.push({
+        level: 'warning',
+        source: { path: r.file },
+        message: `indicator not loaded (${x.where}): ${x.reason}${x.value ? `: ${x.value.slice(0, 80)}` : ''}`,
+      });
     if (!opts.quiet && (opts.intel ?? []).includes(r.file)) {
-      process.stderr.write(`vigil: intel ${r.file}: ${r.loaded} indicators (${r.format})${r.rejected.length ? `, ${r.rejected.length} rejected` : ''}${r.unsupported.length ? `, ${r.unsupported.length} not evaluable` : ''} — details: vigil intel import ${r.file}\n`);
+      process.stderr.write(
+        `vigil: intel ${r.file}: ${r.loaded} indicators (${r.format})${r.rejected.length ? `, ${r.rejected.length} rejected` : ''}${r.unsupported.length ? `, ${r.unsupported.length} not evaluable` : ''} — details: vigil intel import ${r.file}\n`,
+      );
     }
   }
   for (const f of opts.yara ?? []) {
-    try { await stat(f); } catch { throw new UsageError(`no such YARA rule file: ${f}`); }
+    try {
+      await stat(f);
+    } catch {
+      throw new UsageError(`no such YARA rule file: ${f}`);
+    }
   }
   if (opts.yara?.length) {
-    try { compileRules(opts.yara); } catch (e) { throw new UsageError(`YARA rules do not compile: ${(e as Error).message.split('\n').slice(0, 6).join(' ')}`); }
+    try {
+      compileRules(opts.yara);
+    } catch (e) {
+      throw new UsageError(
+        `YARA rules do not compile: ${(e as Error).message.split('\n').slice(0, 6).join(' ')}`,
+      );
+    }
   }
   const sigma = sigmaConfig(opts, problems);
-  const scanner = new Scanner({ detectors: cmd.detectors, readers: cmd.readers, limits: DEFAULT_LIMITS, context: { intel, ...(opts.yara?.length ? { yara: opts.yara } : {}), ...(sigma ? { sigma } : {}), ...(opts.mailConfig ? { mail: opts.mailConfig } : {}) } }, {
-    finding(f) { findings.push(f); output.finding(f); progress.finding(); },
-    problem(p) {
-      problems.push(p);
-      if (!opts.quiet && p.level === 'error') {
-        progress.done();
-        process.stderr.write(`vigil: ${printable(`${where(p)}: ${p.message}`)}\n`);
-      }
+  const scanner = new Scanner(
+    {
+      detectors: cmd.detectors,
+      readers: cmd.readers,
+      limits: DEFAULT_LIMITS,
+      context: {
+        intel,
+        ...(opts.yara?.length ? { yara: opts.yara } : {}),
+        ...(sigma ? { sigma } : {}),
+        ...(opts.mailConfig ? { mail: opts.mailConfig } : {}),
+      },
     },
-    skipped(s) { skipped.push(s); },
-    bytes(n) { progress.addBytes(n); },
-    fileDone(path) { progress.fileDone(path); },
-  });
+    {
+      finding(f) {
+        findings.push(f);
+        output.finding(f);
+        progress.finding();
+      },
+      problem(p) {
+        problems.push(p);
+        if (!opts.quiet && p.level === 'error') {
+          progress.done();
+          process.stderr.write(`vigil: ${printable(`${where(p)}: ${p.message}`)}\n`);
+        }
+      },
+      skipped(s) {
+        skipped.push(s);
+      },
+      bytes(n) {
+        progress.addBytes(n);
+      },
+      fileDone(path) {
+        progress.fileDone(path);
+      },
+    },
+  );
   let stats;
   const plan = cmd.parallel ? planEntries(paths) : null;
   const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
-  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) throw new UsageError(`--jobs must be a whole number from 1 to 64 (got "${opts.jobs}")`);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64))
+    throw new UsageError(`--jobs must be a whole number from 1 to 64 (got "${opts.jobs}")`);
   const workers = plan ? Math.min(jobs ?? workerCount(plan.entries), Math.max(1, plan.entries.length)) : 1;
   if (plan && workers > 1) {
     // Build timelines come from every share: hold them back and merge them into one per server.
     const held: Finding[] = [];
     const sinks = scanner.sinks;
     for (const p of plan.problems) sinks.problem(p);
-    stats = await scanParallel({ detectorIds: cmd.detectors.map((d) => d.id), readerKinds: Object.keys(cmd.readers), intelFeeds: opts.intel ?? [], builtinIntel: opts.builtinIntel, yara: opts.yara ?? [], ...(sigma ? { sigma } : {}), ...(opts.mailConfig ? { mail: opts.mailConfig } : {}) }, plan.entries, workers, {
-      ...sinks, finding: (f) => { if (f.rule === 'exchange.build') held.push(f); else sinks.finding(f); },
-    });
+    stats = await scanParallel(
+      {
+        detectorIds: cmd.detectors.map((d) => d.id),
+        readerKinds: Object.keys(cmd.readers),
+        intelFeeds: opts.intel ?? [],
+        builtinIntel: opts.builtinIntel,
+        yara: opts.yara ?? [],
+        ...(sigma ? { sigma } : {}),
+        ...(opts.mailConfig ? { mail: opts.mailConfig } : {}),
+      },
+      plan.entries,
+      workers,
+      {
+        ...sinks,
+        finding: (f) => {
+          if (f.rule === 'exchange.build') held.push(f);
+          else sinks.finding(f);
+        },
+      },
+    );
     for (const f of mergeBuildFindings(held)) sinks.finding(f);
   } else {
     stats = await scanner.scan(paths);
   }
   progress.done();
-  for (const f of cmd.post?.(findings, paths) ?? []) { findings.push(f); output.finding(f); }
+  for (const f of cmd.post?.(findings, paths) ?? []) {
+    findings.push(f);
+    output.finding(f);
+  }
 
   findings.sort(compareFindings);
   const base = paths.length === 1 ? await baseDir(paths[0]!) : undefined;
@@ -218,7 +347,10 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     stats,
   };
   await output.finish(report);
-  return exitCode(findings.some((f) => atLeast(f.severity, failOn)), problems.some((p) => p.level === 'error'));
+  return exitCode(
+    findings.some((f) => atLeast(f.severity, failOn)),
+    problems.some((p) => p.level === 'error'),
+  );
 }
 
 async function baseDir(root: string): Promise<string> {

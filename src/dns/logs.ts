@@ -10,8 +10,22 @@ import type { DnsQuery } from '../model/records.ts';
  * decoding needs the labels exactly).
  */
 
-const MONTHS: Record<string, string> = { jan: '01', feb: '02', mar: '03', apr: '04', may: '05', jun: '06', jul: '07', aug: '08', sep: '09', oct: '10', nov: '11', dec: '12' };
-const BIND_LINE = /client (?:@\S+ )?([0-9a-fA-F.:%]+)#\d+(?: \([^)]*\))?: (?:view \S+: )?query: (\S+) IN (\S+)/;
+const MONTHS: Record<string, string> = {
+  jan: '01',
+  feb: '02',
+  mar: '03',
+  apr: '04',
+  may: '05',
+  jun: '06',
+  jul: '07',
+  aug: '08',
+  sep: '09',
+  oct: '10',
+  nov: '11',
+  dec: '12',
+};
+const BIND_LINE =
+  /client (?:@\S+ )?([0-9a-fA-F.:%]+)#\d+(?: \([^)]*\))?: (?:view \S+: )?query: (\S+) IN (\S+)/;
 const BIND_TIME = /^(\d{2})-([A-Za-z]{3})-(\d{4}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)/;
 
 /** `16-Jun-2020 00:03:40.125` → ISO 8601 built from the parts (a Date per line costs more than the rest of the line). */
@@ -48,7 +62,8 @@ export async function* readBind(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
 }
 
 // 3/3/2021 6:49:42 AM 0E5C PACKET  000000D1D8F2B0F0 UDP Rcv 10.0.0.5  a1b2   Q [0001   D   NOERROR] A      (7)example(3)com(0)
-const WIN_LINE = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d\d):(\d\d)(?: ([AP]M))? +\S+ +PACKET +\S+ +(?:UDP|TCP) +(Rcv|Snd) +(\S+) +[0-9a-fA-F]{4} +([ R]) +Q +\[[^\]]*\] +(\S+) +(\S+)/;
+const WIN_LINE =
+  /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d\d):(\d\d)(?: ([AP]M))? +\S+ +PACKET +\S+ +(?:UDP|TCP) +(Rcv|Snd) +(\S+) +[0-9a-fA-F]{4} +([ R]) +Q +\[[^\]]*\] +(\S+) +(\S+)/;
 
 export async function* readWindowsDns(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
   for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
@@ -62,8 +77,12 @@ export async function* readWindowsDns(ctx: ReadContext): AsyncGenerator<DnsQuery
       if (m[7] === 'PM' && hour < 12) hour += 12;
       if (m[7] === 'AM' && hour === 12) hour = 0;
       // The debug log writes the server's local time in US order; we record it as UTC and say so in docs.
-      const time = isoOrUndefined(`${m[3]}-${pad(m[1]!)}-${pad(m[2]!)}T${pad(String(hour))}:${m[5]}:${m[6]}Z`);
-      out.push(query(ctx.path, batch.firstLine + i, wireLabels(m[12]!), { time, qtype: m[11], client: m[9] }));
+      const time = isoOrUndefined(
+        `${m[3]}-${pad(m[1]!)}-${pad(m[2]!)}T${pad(String(hour))}:${m[5]}:${m[6]}Z`,
+      );
+      out.push(
+        query(ctx.path, batch.firstLine + i, wireLabels(m[12]!), { time, qtype: m[11], client: m[9] }),
+      );
     }
     if (out.length) yield out;
   }
@@ -71,7 +90,10 @@ export async function* readWindowsDns(ctx: ReadContext): AsyncGenerator<DnsQuery
 
 /** `(7)example(3)com(0)` → `example.com`. */
 export function wireLabels(s: string): string {
-  return s.replace(/^\(\d+\)/, '').replace(/\(\d+\)$/, '').replace(/\(\d+\)/g, '.');
+  return s
+    .replace(/^\(\d+\)/, '')
+    .replace(/\(\d+\)$/, '')
+    .replace(/\(\d+\)/g, '.');
 }
 
 export async function* readZeek(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
@@ -87,20 +109,30 @@ export async function* readZeek(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
       if (ctx.keep && line.charCodeAt(0) !== 0x23 && !ctx.keep(line)) continue;
       if (line.startsWith('{')) {
         let o: unknown;
-        try { o = JSON.parse(line); } catch (e) {
-          ctx.problem({ level: 'error', source: { path: ctx.path, line: lineNo }, message: `invalid JSON: ${(e as Error).message}` });
+        try {
+          o = JSON.parse(line);
+        } catch (e) {
+          ctx.problem({
+            level: 'error',
+            source: { path: ctx.path, line: lineNo },
+            message: `invalid JSON: ${(e as Error).message}`,
+          });
           continue;
         }
         if (o === null || typeof o !== 'object') continue;
         const r = o as Record<string, unknown>;
         if (typeof r['query'] !== 'string') continue;
-        const answers = Array.isArray(r['answers']) ? r['answers'].filter((a): a is string => typeof a === 'string') : undefined;
-        out.push(query(ctx.path, lineNo, r['query'], {
-          time: zeekTime(r['ts']),
-          qtype: typeof r['qtype_name'] === 'string' ? r['qtype_name'] : undefined,
-          client: typeof r['id.orig_h'] === 'string' ? r['id.orig_h'] : undefined,
-          answers,
-        }));
+        const answers = Array.isArray(r['answers'])
+          ? r['answers'].filter((a): a is string => typeof a === 'string')
+          : undefined;
+        out.push(
+          query(ctx.path, lineNo, r['query'], {
+            time: zeekTime(r['ts']),
+            qtype: typeof r['qtype_name'] === 'string' ? r['qtype_name'] : undefined,
+            client: typeof r['id.orig_h'] === 'string' ? r['id.orig_h'] : undefined,
+            answers,
+          }),
+        );
         continue;
       }
       if (line.startsWith('#')) {
@@ -111,11 +143,22 @@ export async function* readZeek(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
       }
       if (!fields) continue;
       const v = line.split(sep);
-      const get = (name: string) => { const k = fields!.indexOf(name); const x = k >= 0 ? v[k] : undefined; return x === undefined || x === '-' || x === '(empty)' ? undefined : x; };
+      const get = (name: string) => {
+        const k = fields!.indexOf(name);
+        const x = k >= 0 ? v[k] : undefined;
+        return x === undefined || x === '-' || x === '(empty)' ? undefined : x;
+      };
       const q = get('query');
       if (!q) continue;
       const ans = get('answers');
-      out.push(query(ctx.path, lineNo, q, { time: zeekTime(get('ts')), qtype: get('qtype_name'), client: get('id.orig_h'), answers: ans ? ans.split(setSep) : undefined }));
+      out.push(
+        query(ctx.path, lineNo, q, {
+          time: zeekTime(get('ts')),
+          qtype: get('qtype_name'),
+          client: get('id.orig_h'),
+          answers: ans ? ans.split(setSep) : undefined,
+        }),
+      );
     }
     if (out.length) yield out;
   }
@@ -136,7 +179,8 @@ export async function* readNameList(ctx: ReadContext): AsyncGenerator<DnsQuery[]
 
 // dnsmasq (log-queries): `Jun 16 00:03:40 dnsmasq[812]: query[A] name from 10.0.0.5`, then
 // `reply name is 1.2.3.4` / `cached name is <CNAME>` lines carrying the answers.
-const DNSMASQ = /dnsmasq(?:\[\d+\])?: (?:\d+ [0-9a-f.:]+\/\d+ )?(query\[(\w+)\]|reply|cached|forwarded) (\S+) (?:from|is|to) (\S+)/;
+const DNSMASQ =
+  /dnsmasq(?:\[\d+\])?: (?:\d+ [0-9a-f.:]+\/\d+ )?(query\[(\w+)\]|reply|cached|forwarded) (\S+) (?:from|is|to) (\S+)/;
 const SYSLOG_ISO = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)/;
 
 export async function* readDnsmasq(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
@@ -160,8 +204,29 @@ export async function* readDnsmasq(ctx: ReadContext): AsyncGenerator<DnsQuery[]>
 }
 
 /** Column names that CSV exports use for the question, in the order we look for them. */
-export const CSV_NAME_COLUMNS = ['qname', 'query', 'query_name', 'queryname', 'question', 'dns.question.name', 'fqdn', 'rrname', 'domain', 'name'];
-const CSV_TIME = ['timestamp', 'time', 'ts', 'date', 'datetime', '@timestamp', 'first_seen', 'firstseen', 'event_time'];
+export const CSV_NAME_COLUMNS = [
+  'qname',
+  'query',
+  'query_name',
+  'queryname',
+  'question',
+  'dns.question.name',
+  'fqdn',
+  'rrname',
+  'domain',
+  'name',
+];
+const CSV_TIME = [
+  'timestamp',
+  'time',
+  'ts',
+  'date',
+  'datetime',
+  '@timestamp',
+  'first_seen',
+  'firstseen',
+  'event_time',
+];
 const CSV_CLIENT = ['client', 'client_ip', 'clientip', 'src', 'src_ip', 'source', 'source_ip', 'id.orig_h'];
 const CSV_TYPE = ['qtype', 'type', 'query_type', 'qtype_name', 'rrtype', 'record_type'];
 const CSV_ANSWER = ['answer', 'answers', 'response', 'rdata', 'value', 'data', 'result', 'target', 'ip'];
@@ -176,11 +241,32 @@ export async function* readDnsCsv(ctx: ReadContext): AsyncGenerator<DnsQuery[]> 
       if (line.trim() === '') continue;
       const v = splitCsvLine(line);
       if (!cols) {
-        const head = v.map((h) => h.trim().toLowerCase().replace(/^\uFEFF/, ''));
-        const find = (names: readonly string[]) => { for (const n of names) { const k = head.indexOf(n); if (k >= 0) return k; } return -1; };
-        cols = { name: find(CSV_NAME_COLUMNS), time: find(CSV_TIME), client: find(CSV_CLIENT), type: find(CSV_TYPE), answer: find(CSV_ANSWER) };
+        const head = v.map((h) =>
+          h
+            .trim()
+            .toLowerCase()
+            .replace(/^\uFEFF/, ''),
+        );
+        const find = (names: readonly string[]) => {
+          for (const n of names) {
+            const k = head.indexOf(n);
+            if (k >= 0) return k;
+          }
+          return -1;
+        };
+        cols = {
+          name: find(CSV_NAME_COLUMNS),
+          time: find(CSV_TIME),
+          client: find(CSV_CLIENT),
+          type: find(CSV_TYPE),
+          answer: find(CSV_ANSWER),
+        };
         if (cols.name < 0) {
-          ctx.problem({ level: 'error', source: { path: ctx.path, line: batch.firstLine + i }, message: `no question column in the header (one of ${CSV_NAME_COLUMNS.join(', ')})` });
+          ctx.problem({
+            level: 'error',
+            source: { path: ctx.path, line: batch.firstLine + i },
+            message: `no question column in the header (one of ${CSV_NAME_COLUMNS.join(', ')})`,
+          });
           return;
         }
         continue;
@@ -191,7 +277,19 @@ export async function* readDnsCsv(ctx: ReadContext): AsyncGenerator<DnsQuery[]> 
       const get = (k: number) => (k >= 0 ? v[k]?.trim() || undefined : undefined);
       const t = get(cols.time);
       const ans = get(cols.answer);
-      out.push(query(ctx.path, batch.firstLine + i, name, { time: t ? zeekTime(t) : undefined, client: get(cols.client), qtype: get(cols.type), answers: ans ? ans.split(/[;,| ]+/).filter(Boolean).map((a) => a.replace(/\[\.\]/g, '.')) : undefined }));
+      out.push(
+        query(ctx.path, batch.firstLine + i, name, {
+          time: t ? zeekTime(t) : undefined,
+          client: get(cols.client),
+          qtype: get(cols.type),
+          answers: ans
+            ? ans
+                .split(/[;,| ]+/)
+                .filter(Boolean)
+                .map((a) => a.replace(/\[\.\]/g, '.'))
+            : undefined,
+        }),
+      );
     }
     if (out.length) yield out;
   }
@@ -203,7 +301,8 @@ export async function* readDnsCsv(ctx: ReadContext): AsyncGenerator<DnsQuery[]> 
  * Farsight-style `rrname`/`rdata`, or NDJSON of either.
  */
 export async function* readPassiveDnsJson(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
-  const onError = (line: number, message: string) => ctx.problem({ level: 'error', source: { path: ctx.path, line }, message });
+  const onError = (line: number, message: string) =>
+    ctx.problem({ level: 'error', source: { path: ctx.path, line }, message });
   for await (const batch of jsonRecords(ctx.chunks, { onError })) {
     const out: DnsQuery[] = [];
     for (const { value: r, line } of batch) {
@@ -220,7 +319,13 @@ export async function* readPassiveDnsJson(ctx: ReadContext): AsyncGenerator<DnsQ
         else if (Array.isArray(a)) for (const x of a) if (typeof x === 'string') answers.push(x);
       }
       const t = r['date'] ?? r['time_first'] ?? r['first_seen'] ?? r['timestamp'] ?? r['ts'];
-      out.push(query(ctx.path, line, name, { time: typeof t === 'number' ? zeekTime(t > 1e11 ? t / 1000 : t) : zeekTime(t), qtype: str(r['rrtype']) ?? str(r['qtype_name']) ?? str(r['type']), answers }));
+      out.push(
+        query(ctx.path, line, name, {
+          time: typeof t === 'number' ? zeekTime(t > 1e11 ? t / 1000 : t) : zeekTime(t),
+          qtype: str(r['rrtype']) ?? str(r['qtype_name']) ?? str(r['type']),
+          answers,
+        }),
+      );
     }
     if (out.length) yield out;
   }
@@ -230,7 +335,13 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-interface QueryExtra { time?: string | undefined; qtype?: string | undefined; client?: string | undefined; answers?: readonly string[] | undefined; response?: boolean }
+interface QueryExtra {
+  time?: string | undefined;
+  qtype?: string | undefined;
+  client?: string | undefined;
+  answers?: readonly string[] | undefined;
+  response?: boolean;
+}
 
 function query(path: string, line: number, name: string, x: QueryExtra): DnsQuery {
   // Indicator lists defang names (`evil[.]com`); no resolver logs brackets, so refanging is safe.

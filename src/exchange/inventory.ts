@@ -27,14 +27,34 @@ export async function* readInventory(ctx: ReadContext): AsyncGenerator<ExchangeS
         const head = v.map((h) => h.replace(/^\uFEFF/, '').toLowerCase());
         const name = ['name', 'identity', 'fqdn'].map((n) => head.indexOf(n)).find((k) => k >= 0) ?? -1;
         cols = { name, version: head.indexOf('admindisplayversion') };
-        if (cols.name < 0 || cols.version < 0) { ctx.problem({ level: 'error', source: { path: ctx.path, line: batch.firstLine + i }, message: 'inventory header lacks Name and AdminDisplayVersion' }); return; }
+        if (cols.name < 0 || cols.version < 0) {
+          ctx.problem({
+            level: 'error',
+            source: { path: ctx.path, line: batch.firstLine + i },
+            message: 'inventory header lacks Name and AdminDisplayVersion',
+          });
+          return;
+        }
         continue;
       }
       const server = v[cols.name];
       const build = parseAdminDisplayVersion(v[cols.version] ?? '');
       if (!server) continue;
-      if (!build) { ctx.problem({ level: 'warning', source: { path: ctx.path, line: batch.firstLine + i }, message: `no build in AdminDisplayVersion "${(v[cols.version] ?? '').slice(0, 60)}"` }); continue; }
-      out.push({ kind: 'exchange.server', source: { path: ctx.path, line: batch.firstLine + i }, server, build, via: 'Get-ExchangeServer' });
+      if (!build) {
+        ctx.problem({
+          level: 'warning',
+          source: { path: ctx.path, line: batch.firstLine + i },
+          message: `no build in AdminDisplayVersion "${(v[cols.version] ?? '').slice(0, 60)}"`,
+        });
+        continue;
+      }
+      out.push({
+        kind: 'exchange.server',
+        source: { path: ctx.path, line: batch.firstLine + i },
+        server,
+        build,
+        via: 'Get-ExchangeServer',
+      });
     }
     if (out.length) yield out;
   }

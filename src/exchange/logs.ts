@@ -23,13 +23,19 @@ class Header {
   private readonly split: (line: string) => string[];
   private readonly time: (values: readonly string[]) => string | undefined;
 
-  constructor(columns: readonly string[], split: (line: string) => string[], time: (values: readonly string[]) => string | undefined) {
+  constructor(
+    columns: readonly string[],
+    split: (line: string) => string[],
+    time: (values: readonly string[]) => string | undefined,
+  ) {
     this.columns = columns;
     this.split = split;
     this.time = time;
   }
 
-  values(line: string): string[] { return this.split(line); }
+  values(line: string): string[] {
+    return this.split(line);
+  }
 
   private index: Map<string, number> | null = null;
   indexOf(name: string): number {
@@ -43,7 +49,9 @@ class Header {
     return out;
   }
 
-  timeOf(values: readonly string[]): string | undefined { return this.time(values); }
+  timeOf(values: readonly string[]): string | undefined {
+    return this.time(values);
+  }
 }
 
 /** A log line whose fields and time are parsed on first use. */
@@ -70,7 +78,7 @@ class Row<K extends LogKind> implements LogEvent<K> {
   field(name: string): string | undefined {
     if (this.#fields) return this.#fields[name];
     const i = this.#header.indexOf(name);
-    return i < 0 ? undefined : this.#split()[i] ?? '';
+    return i < 0 ? undefined : (this.#split()[i] ?? '');
   }
 
   get time(): string | undefined {
@@ -90,12 +98,21 @@ class Row<K extends LogKind> implements LogEvent<K> {
 
 export function readExchangeCsv<K extends CsvKind>(kind: K) {
   // The OAB generator log's layout is not publicly documented: read it line by line without a header.
-  const headerless = kind === 'exchange.oab' ? new Header([], splitCsvLine, (v) => isoTime(v.find((x) => /^\d{4}-\d\d-\d\dT/.test(x)))) : undefined;
-  return (ctx: ReadContext) => readHeaderLog(ctx, kind, (fields) => {
-    const columns = splitCsvLine(fields).map((c) => c.trim());
-    const t = columns.findIndex((c) => TIME_FIELDS.includes(c));
-    return new Header(columns, splitCsvLine, (v) => (t >= 0 ? isoTime(v[t]) : undefined));
-  }, headerless);
+  const headerless =
+    kind === 'exchange.oab'
+      ? new Header([], splitCsvLine, (v) => isoTime(v.find((x) => /^\d{4}-\d\d-\d\dT/.test(x))))
+      : undefined;
+  return (ctx: ReadContext) =>
+    readHeaderLog(
+      ctx,
+      kind,
+      (fields) => {
+        const columns = splitCsvLine(fields).map((c) => c.trim());
+        const t = columns.findIndex((c) => TIME_FIELDS.includes(c));
+        return new Header(columns, splitCsvLine, (v) => (t >= 0 ? isoTime(v[t]) : undefined));
+      },
+      headerless,
+    );
 }
 
 export function readW3c(ctx: ReadContext): AsyncGenerator<(LogEvent<'iis.w3c'> | LogHeader)[]> {
@@ -103,17 +120,28 @@ export function readW3c(ctx: ReadContext): AsyncGenerator<(LogEvent<'iis.w3c'> |
     const columns = fields.split(/\s+/);
     const d = columns.indexOf('date');
     const t = columns.indexOf('time');
-    return new Header(columns, (line) => line.split(' '), (v) => (d >= 0 && t >= 0 && v[d] && v[t] ? isoTime(`${v[d]}T${v[t]}Z`) : undefined));
+    return new Header(
+      columns,
+      (line) => line.split(' '),
+      (v) => (d >= 0 && t >= 0 && v[d] && v[t] ? isoTime(`${v[d]}T${v[t]}Z`) : undefined),
+    );
   });
 }
 
-async function* readHeaderLog<K extends LogKind>(ctx: ReadContext, kind: K, header: (fields: string) => Header, headerless?: Header): AsyncGenerator<(LogEvent<K> | LogHeader)[]> {
+async function* readHeaderLog<K extends LogKind>(
+  ctx: ReadContext,
+  kind: K,
+  header: (fields: string) => Header,
+  headerless?: Header,
+): AsyncGenerator<(LogEvent<K> | LogHeader)[]> {
   let current: Header | null = headerless ?? null;
   let reported = false;
   let directives: Record<string, string> = {};
   let directivesLine = 0;
   const opts = { onLongLine: longLineWarning(ctx) };
-  for await (const batch of ctx.select ? selectedLineBatches(ctx.chunks, ctx.select, opts) : lineBatches(ctx.chunks, opts)) {
+  for await (const batch of ctx.select
+    ? selectedLineBatches(ctx.chunks, ctx.select, opts)
+    : lineBatches(ctx.chunks, opts)) {
     const { lines, firstLine, numbers } = batch;
     const out: (LogEvent<K> | LogHeader)[] = [];
     for (let i = 0; i < lines.length; i++) {
@@ -122,23 +150,33 @@ async function* readHeaderLog<K extends LogKind>(ctx: ReadContext, kind: K, head
       if (line.charCodeAt(0) === 0x23 /* # */) {
         const d = /^#([A-Za-z-]+):\s*(.*)$/.exec(line);
         if (d) {
-          if (!Object.keys(directives).length) directivesLine = (numbers ? numbers[i]! : firstLine + i);
+          if (!Object.keys(directives).length) directivesLine = numbers ? numbers[i]! : firstLine + i;
           directives[d[1]!.toLowerCase()] = d[2]!.trim();
         }
         if (line.startsWith('#Fields:')) {
           current = header(line.slice(8).trim());
-          out.push({ kind: 'log.header', source: { path: ctx.path, line: directivesLine }, log: kind, directives });
+          out.push({
+            kind: 'log.header',
+            source: { path: ctx.path, line: directivesLine },
+            log: kind,
+            directives,
+          });
           directives = {};
         }
         continue;
       }
       if (ctx.keep && !ctx.keep(line)) continue;
       if (!current) {
-        if (!reported) ctx.problem({ level: 'error', source: { path: ctx.path, line: (numbers ? numbers[i]! : firstLine + i) }, message: 'data before any #Fields header; lines skipped until one appears' });
+        if (!reported)
+          ctx.problem({
+            level: 'error',
+            source: { path: ctx.path, line: numbers ? numbers[i]! : firstLine + i },
+            message: 'data before any #Fields header; lines skipped until one appears',
+          });
         reported = true;
         continue;
       }
-      out.push(new Row(kind, { path: ctx.path, line: (numbers ? numbers[i]! : firstLine + i) }, line, current));
+      out.push(new Row(kind, { path: ctx.path, line: numbers ? numbers[i]! : firstLine + i }, line, current));
     }
     if (out.length) yield out;
   }
@@ -149,7 +187,9 @@ export function isoTime(value: string | undefined): string | undefined {
   if (!value) return undefined;
   // Exchange writes `Z` times; a time without a zone is taken as UTC (IIS logs are UTC), never
   // as the analyst's local time.
-  const v = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?$/.test(value) ? `${value.replace(' ', 'T')}Z` : value;
+  const v = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?$/.test(value)
+    ? `${value.replace(' ', 'T')}Z`
+    : value;
   if (!/^\d{4}-\d\d-\d\d/.test(v)) return undefined;
   const ms = Date.parse(v);
   if (Number.isNaN(ms)) return undefined;

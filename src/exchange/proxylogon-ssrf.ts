@@ -20,10 +20,16 @@ const COOKIE = /^server~[^]*\/[^]*~[^]*$/i;
 const PREFILTER = /server(?:info)?~/i;
 
 const GRADE: Record<Stage, { severity: Severity; title: string }> = {
-  probe: { severity: 'low', title: 'CVE-2021-26855 vulnerability probe (scanner check via ServerInfo~localhost)' },
+  probe: {
+    severity: 'low',
+    title: 'CVE-2021-26855 vulnerability probe (scanner check via ServerInfo~localhost)',
+  },
   attempt: { severity: 'medium', title: 'CVE-2021-26855 SSRF attempt reached only autodiscover' },
   exploitation: { severity: 'high', title: 'CVE-2021-26855 SSRF request reached the back end' },
-  exploited: { severity: 'critical', title: 'CVE-2021-26855 SSRF exploited: ECP session or configuration change through the back end' },
+  exploited: {
+    severity: 'critical',
+    title: 'CVE-2021-26855 SSRF exploited: ECP session or configuration change through the back end',
+  },
 };
 
 export function classifySsrf(anchorMailbox: string, backEndCookie: string, httpStatus: string): Stage | null {
@@ -40,7 +46,8 @@ export function classifySsrf(anchorMailbox: string, backEndCookie: string, httpS
 
 export const proxyLogonSsrfDetector = defineDetector({
   id: 'exchange.proxylogon.ssrf',
-  description: 'CVE-2021-26855 SSRF in Exchange HttpProxy logs (AnchorMailbox ServerInfo~ and BackEndCookie Server~), graded probe / attempt / exploitation / exploited',
+  description:
+    'CVE-2021-26855 SSRF in Exchange HttpProxy logs (AnchorMailbox ServerInfo~ and BackEndCookie Server~), graded probe / attempt / exploitation / exploited',
   kinds: ['exchange.httpproxy'],
   rules: [{ id: 'exchange.proxylogon.ssrf', title: 'CVE-2021-26855 SSRF (ProxyLogon)' }],
   lineFilter: PREFILTER,
@@ -57,30 +64,33 @@ export const proxyLogonSsrfDetector = defineDetector({
         if (!stage) return;
         const g = GRADE[stage];
         const host = f['ServerHostName'];
-        emit(makeFinding({
-          rule: 'exchange.proxylogon.ssrf',
-          title: g.title,
-          severity: g.severity,
-          cve: ['CVE-2021-26855'],
-          attack: ['T1190'],
-          ...(rec.time ? { time: rec.time } : {}),
-          ...(host ? { host } : {}),
-          source: rec.source,
-          evidence: {
-            stage,
-            clientIp: f['ClientIpAddress'] ?? '',
-            url: f['UrlStem'] ?? '',
-            anchorMailbox: anchor,
-            ...(cookie ? { backEndCookie: cookie } : {}),
-            httpStatus: f['HttpStatus'] ?? '',
-            userAgent: f['UserAgent'] ?? '',
-            authenticatedUser: f['AuthenticatedUser'] ?? '',
-            routingHint: f['RoutingHint'] ?? '',
-          },
-          remediation: stage === 'probe'
-            ? 'Confirm the server has the March 2021 security update (KB5000871) or later; a probe alone is not a compromise.'
-            : 'Install the March 2021 security update or later, then hunt for CVE-2021-27065 / CVE-2021-26858 file writes and web shells from this client IP; patching does not remove a web shell.',
-        }));
+        emit(
+          makeFinding({
+            rule: 'exchange.proxylogon.ssrf',
+            title: g.title,
+            severity: g.severity,
+            cve: ['CVE-2021-26855'],
+            attack: ['T1190'],
+            ...(rec.time ? { time: rec.time } : {}),
+            ...(host ? { host } : {}),
+            source: rec.source,
+            evidence: {
+              stage,
+              clientIp: f['ClientIpAddress'] ?? '',
+              url: f['UrlStem'] ?? '',
+              anchorMailbox: anchor,
+              ...(cookie ? { backEndCookie: cookie } : {}),
+              httpStatus: f['HttpStatus'] ?? '',
+              userAgent: f['UserAgent'] ?? '',
+              authenticatedUser: f['AuthenticatedUser'] ?? '',
+              routingHint: f['RoutingHint'] ?? '',
+            },
+            remediation:
+              stage === 'probe'
+                ? 'Confirm the server has the March 2021 security update (KB5000871) or later; a probe alone is not a compromise.'
+                : 'Install the March 2021 security update or later, then hunt for CVE-2021-27065 / CVE-2021-26858 file writes and web shells from this client IP; patching does not remove a web shell.',
+          }),
+        );
       },
     };
   },

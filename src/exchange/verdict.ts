@@ -12,12 +12,26 @@ import type { Severity } from '../model/severity.ts';
  */
 export type ServerVerdict = 'compromised' | 'attempted' | 'vulnerable' | 'probed' | 'clean';
 
-interface BuildSeen { build: string; first: string; last: string; verdict: string; cves: string[]; fix: string; label: string; inventory: boolean }
+interface BuildSeen {
+  build: string;
+  first: string;
+  last: string;
+  verdict: string;
+  cves: string[];
+  fix: string;
+  label: string;
+  inventory: boolean;
+}
 
 function buildsOf(fs: readonly Finding[]): BuildSeen[] {
   return fs.map((f) => ({
-    build: String(f.evidence['build']), first: String(f.evidence['firstSeen'] ?? ''), last: String(f.evidence['lastSeen'] ?? ''), verdict: String(f.evidence['verdict']),
-    cves: [...f.cve], fix: String(f.evidence['fix'] ?? ''), label: `${String(f.evidence['product'] ?? 'Exchange')}${f.evidence['cu'] ? ` ${String(f.evidence['cu'])}` : ''} ${String(f.evidence['build'])}`,
+    build: String(f.evidence['build']),
+    first: String(f.evidence['firstSeen'] ?? ''),
+    last: String(f.evidence['lastSeen'] ?? ''),
+    verdict: String(f.evidence['verdict']),
+    cves: [...f.cve],
+    fix: String(f.evidence['fix'] ?? ''),
+    label: `${String(f.evidence['product'] ?? 'Exchange')}${f.evidence['cu'] ? ` ${String(f.evidence['cu'])}` : ''} ${String(f.evidence['build'])}`,
     inventory: f.evidence['inventory'] === true,
   }));
 }
@@ -25,7 +39,12 @@ function buildsOf(fs: readonly Finding[]): BuildSeen[] {
 /** The build running now: an inventory says so directly; otherwise the last one the logs show. */
 function current(builds: readonly BuildSeen[]): BuildSeen | undefined {
   const inv = builds.filter((b) => b.inventory).sort((a, b) => (a.last < b.last ? 1 : -1))[0];
-  return inv ?? [...builds].filter((b) => !b.inventory).sort((a, b) => (a.last < b.last ? 1 : a.last > b.last ? -1 : 0))[0];
+  return (
+    inv ??
+    [...builds]
+      .filter((b) => !b.inventory)
+      .sort((a, b) => (a.last < b.last ? 1 : a.last > b.last ? -1 : 0))[0]
+  );
 }
 
 /** The build in effect at a time: the last one first seen before it (or the earliest, if the logs start later). */
@@ -38,22 +57,28 @@ function atTime(builds: readonly BuildSeen[], t: string): BuildSeen | undefined 
 const exposed = (b: BuildSeen) => b.verdict === 'vulnerable' || b.verdict === 'likely_vulnerable';
 
 const COMPROMISE = (f: Finding) =>
-  (f.rule === 'exchange.proxylogon.ssrf' && f.evidence['stage'] === 'exploited')
-  || f.rule === 'exchange.cve-2021-27065' || f.rule === 'exchange.cve-2021-26858' || f.rule === 'exchange.webshell.chopper'
-  || (f.rule === 'exchange.proxyshell' && f.severity === 'critical')
-  || (f.rule === 'exchange.webshell-access' && (f.severity === 'critical' || f.severity === 'high'))
-  || (f.rule === 'intel.match' && f.severity === 'critical')
-  || (f.rule === 'yara.match' && f.severity === 'critical')
-  || (f.rule === 'exchange.cmdlet' && f.severity === 'critical')
-  || f.rule === 'exchange.webserver-file' || (f.rule === 'exchange.webserver-child' && f.severity === 'critical');
+  (f.rule === 'exchange.proxylogon.ssrf' && f.evidence['stage'] === 'exploited') ||
+  f.rule === 'exchange.cve-2021-27065' ||
+  f.rule === 'exchange.cve-2021-26858' ||
+  f.rule === 'exchange.webshell.chopper' ||
+  (f.rule === 'exchange.proxyshell' && f.severity === 'critical') ||
+  (f.rule === 'exchange.webshell-access' && (f.severity === 'critical' || f.severity === 'high')) ||
+  (f.rule === 'intel.match' && f.severity === 'critical') ||
+  (f.rule === 'yara.match' && f.severity === 'critical') ||
+  (f.rule === 'exchange.cmdlet' && f.severity === 'critical') ||
+  f.rule === 'exchange.webserver-file' ||
+  (f.rule === 'exchange.webserver-child' && f.severity === 'critical');
 const ATTEMPT = (f: Finding) =>
-  (f.rule === 'exchange.proxylogon.ssrf' && (f.evidence['stage'] === 'exploitation' || f.evidence['stage'] === 'attempt'))
-  || (f.rule === 'exchange.proxyshell' && f.severity === 'high')
-  || f.rule === 'exchange.cve-2021-26857' || (f.rule === 'exchange.cmdlet' && f.severity === 'high')
-  || (f.rule === 'exchange.webserver-child' && f.severity === 'high');
+  (f.rule === 'exchange.proxylogon.ssrf' &&
+    (f.evidence['stage'] === 'exploitation' || f.evidence['stage'] === 'attempt')) ||
+  (f.rule === 'exchange.proxyshell' && f.severity === 'high') ||
+  f.rule === 'exchange.cve-2021-26857' ||
+  (f.rule === 'exchange.cmdlet' && f.severity === 'high') ||
+  (f.rule === 'exchange.webserver-child' && f.severity === 'high');
 const PROBE = (f: Finding) =>
-  (f.rule === 'exchange.proxylogon.ssrf' && f.evidence['stage'] === 'probe') || (f.rule === 'exchange.proxyshell' && f.evidence['stage'] === 'scan')
-  || (f.rule === 'exchange.webshell-access' && f.severity === 'medium');
+  (f.rule === 'exchange.proxylogon.ssrf' && f.evidence['stage'] === 'probe') ||
+  (f.rule === 'exchange.proxyshell' && f.evidence['stage'] === 'scan') ||
+  (f.rule === 'exchange.webshell-access' && f.severity === 'medium');
 
 export function serverVerdicts(findings: readonly Finding[], scope: string): Finding[] {
   const hosts = new Map<string, Finding[]>();
@@ -74,7 +99,10 @@ export function serverVerdicts(findings: readonly Finding[], scope: string): Fin
   if (named.length === 1 && hosts.has(scope)) {
     hosts.set(named[0]!, [...hosts.get(named[0]!)!, ...hosts.get(scope)!]);
     hosts.delete(scope);
-    if (builds.has(scope)) { builds.set(named[0]!, [...(builds.get(named[0]!) ?? []), ...builds.get(scope)!]); builds.delete(scope); }
+    if (builds.has(scope)) {
+      builds.set(named[0]!, [...(builds.get(named[0]!) ?? []), ...builds.get(scope)!]);
+      builds.delete(scope);
+    }
   }
   if (!hosts.size) hosts.set(scope, []);
   const out: Finding[] = [];
@@ -85,33 +113,92 @@ export function serverVerdicts(findings: readonly Finding[], scope: string): Fin
     const p = fs.filter(PROBE).sort(compareFindings);
     const bs = buildsOf(builds.get(host) ?? []);
     const now = current(bs);
-    const verdict: ServerVerdict = c.length ? 'compromised' : a.length ? 'attempted' : now && exposed(now) ? 'vulnerable' : p.length ? 'probed' : 'clean';
-    const first = (c.length ? c : a).map((f) => f.time).filter((t): t is string => !!t).sort()[0];
-    const firstAttempt = [...c, ...a, ...p].map((f) => f.time).filter((t): t is string => !!t).sort()[0];
+    const verdict: ServerVerdict = c.length
+      ? 'compromised'
+      : a.length
+        ? 'attempted'
+        : now && exposed(now)
+          ? 'vulnerable'
+          : p.length
+            ? 'probed'
+            : 'clean';
+    const first = (c.length ? c : a)
+      .map((f) => f.time)
+      .filter((t): t is string => !!t)
+      .sort()[0];
+    const firstAttempt = [...c, ...a, ...p]
+      .map((f) => f.time)
+      .filter((t): t is string => !!t)
+      .sort()[0];
     const then = firstAttempt ? atTime(bs, firstAttempt) : undefined;
-    const severity: Severity = verdict === 'compromised' ? 'critical' : verdict === 'attempted' ? 'high' : verdict === 'vulnerable' ? 'medium' : verdict === 'probed' ? 'low' : 'info';
+    const severity: Severity =
+      verdict === 'compromised'
+        ? 'critical'
+        : verdict === 'attempted'
+          ? 'high'
+          : verdict === 'vulnerable'
+            ? 'medium'
+            : verdict === 'probed'
+              ? 'low'
+              : 'info';
     const patch = now
-      ? exposed(now) ? ` Install now: ${now.fix}` : now.verdict === 'patched' ? ` It now runs ${now.label}, which has the ProxyLogon and ProxyShell fixes.` : ` Its build (${now.build}) could not be judged: ${now.fix}`
-      : ' No build was found in what was collected: read it on the server (Get-ExchangeServer | fl Name,AdminDisplayVersion, or ExSetup.exe\'s file version) and judge it with vigil exchange probe.';
-    const atAttack = then && firstAttempt ? `; the first attack (${firstAttempt.slice(0, 16)}) met build ${then.build}, ${exposed(then) ? 'unpatched' : then.verdict === 'patched' ? 'already patched' : 'patch level unknown'}` : '';
+      ? exposed(now)
+        ? ` Install now: ${now.fix}`
+        : now.verdict === 'patched'
+          ? ` It now runs ${now.label}, which has the ProxyLogon and ProxyShell fixes.`
+          : ` Its build (${now.build}) could not be judged: ${now.fix}`
+      : " No build was found in what was collected: read it on the server (Get-ExchangeServer | fl Name,AdminDisplayVersion, or ExSetup.exe's file version) and judge it with vigil exchange probe.";
+    const atAttack =
+      then && firstAttempt
+        ? `; the first attack (${firstAttempt.slice(0, 16)}) met build ${then.build}, ${exposed(then) ? 'unpatched' : then.verdict === 'patched' ? 'already patched' : 'patch level unknown'}`
+        : '';
     const ips = [...new Set([...c, ...a].map((f) => String(f.evidence['clientIp'] ?? '')).filter(Boolean))];
-    out.push(makeFinding({
-      rule: 'exchange.verdict',
-      title: (verdict === 'compromised' ? `${host}: COMPROMISED — ${c.length} findings show code written or run${first ? `, first at ${first.slice(0, 19)}Z` : ''}`
-        : verdict === 'attempted' ? `${host}: exploitation attempted (${a.length} requests), no sign of success`
-        : verdict === 'vulnerable' ? `${host}: VULNERABLE — runs ${now!.label} (${now!.cves.join(', ')}), no sign of exploitation${p.length ? ` (probed ${p.length} times)` : ''}`
-        : verdict === 'probed' ? `${host}: probed by scanners only (${p.length})` : `${host}: no evidence of exploitation in what was collected`) + atAttack,
-      severity, cve: [...new Set([...c, ...a].flatMap((f) => f.cve))], attack: [...new Set([...c, ...a].flatMap((f) => f.attack))],
-      ...(first ? { time: first } : {}), host, source: (c[0] ?? a[0] ?? p[0])?.source ?? { path: scope },
-      evidence: {
-        verdict, compromise: c.length, attempts: a.length, probes: p.length, attackerIps: ips, rules: [...new Set(c.map((f) => f.rule))], ...(firstAttempt ? { firstActivity: firstAttempt } : {}),
-        ...(now ? { buildNow: now.build, buildNowVerdict: now.verdict, buildNowFrom: now.inventory ? 'inventory' : 'logs' } : {}),
-        ...(then ? { buildAtFirstActivity: then.build, exposedAtFirstActivity: exposed(then) } : {}),
-      },
-      remediation: (verdict === 'compromised' ? 'Treat the server as compromised: isolate it, preserve evidence, remove every web shell found, reset credentials used on it, patch, and check mailboxes for exports. Patching alone does not undo this.'
-        : verdict === 'attempted' ? 'Confirm no attempt succeeded: look for web shells in the collected web folders and for the files and processes of the attempt times.'
-        : verdict === 'vulnerable' ? 'Patch before it is found: the attacks of 2021 are still scanned for daily.' : 'Keep the security updates current.') + patch,
-    }));
+    out.push(
+      makeFinding({
+        rule: 'exchange.verdict',
+        title:
+          (verdict === 'compromised'
+            ? `${host}: COMPROMISED — ${c.length} findings show code written or run${first ? `, first at ${first.slice(0, 19)}Z` : ''}`
+            : verdict === 'attempted'
+              ? `${host}: exploitation attempted (${a.length} requests), no sign of success`
+              : verdict === 'vulnerable'
+                ? `${host}: VULNERABLE — runs ${now!.label} (${now!.cves.join(', ')}), no sign of exploitation${p.length ? ` (probed ${p.length} times)` : ''}`
+                : verdict === 'probed'
+                  ? `${host}: probed by scanners only (${p.length})`
+                  : `${host}: no evidence of exploitation in what was collected`) + atAttack,
+        severity,
+        cve: [...new Set([...c, ...a].flatMap((f) => f.cve))],
+        attack: [...new Set([...c, ...a].flatMap((f) => f.attack))],
+        ...(first ? { time: first } : {}),
+        host,
+        source: (c[0] ?? a[0] ?? p[0])?.source ?? { path: scope },
+        evidence: {
+          verdict,
+          compromise: c.length,
+          attempts: a.length,
+          probes: p.length,
+          attackerIps: ips,
+          rules: [...new Set(c.map((f) => f.rule))],
+          ...(firstAttempt ? { firstActivity: firstAttempt } : {}),
+          ...(now
+            ? {
+                buildNow: now.build,
+                buildNowVerdict: now.verdict,
+                buildNowFrom: now.inventory ? 'inventory' : 'logs',
+              }
+            : {}),
+          ...(then ? { buildAtFirstActivity: then.build, exposedAtFirstActivity: exposed(then) } : {}),
+        },
+        remediation:
+          (verdict === 'compromised'
+            ? 'Treat the server as compromised: isolate it, preserve evidence, remove every web shell found, reset credentials used on it, patch, and check mailboxes for exports. Patching alone does not undo this.'
+            : verdict === 'attempted'
+              ? 'Confirm no attempt succeeded: look for web shells in the collected web folders and for the files and processes of the attempt times.'
+              : verdict === 'vulnerable'
+                ? 'Patch before it is found: the attacks of 2021 are still scanned for daily.'
+                : 'Keep the security updates current.') + patch,
+      }),
+    );
   }
   return out;
 }

@@ -11,7 +11,15 @@ import type { WinEvent } from '../model/records.ts';
  * (bounded size) so a damaged one is reported and the rest read.
  */
 const MAX_EVENT = 1024 * 1024;
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', textNodeName: '#text', parseTagValue: false, parseAttributeValue: false, processEntities: true, htmlEntities: false });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  textNodeName: '#text',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  processEntities: true,
+  htmlEntities: false,
+});
 
 function text(v: unknown): string {
   if (v === undefined || v === null) return '';
@@ -35,7 +43,8 @@ export function parseEventXml(xml: string): Omit<WinEvent, 'source'> | null {
     data[typeof name === 'string' ? name : `Data${i + 1}`] = text(d);
   });
   if (!Array.isArray(items) && ed && typeof ed === 'object' && !('Data' in ed)) {
-    for (const [k, v] of Object.entries(ed)) if (!k.startsWith('@')) data[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+    for (const [k, v] of Object.entries(ed))
+      if (!k.startsWith('@')) data[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
   }
   const rendering = (ev['RenderingInfo'] ?? {}) as Record<string, unknown>;
   const time = typeof tc['@SystemTime'] === 'string' ? new Date(tc['@SystemTime']).toISOString() : undefined;
@@ -45,12 +54,15 @@ export function parseEventXml(xml: string): Omit<WinEvent, 'source'> | null {
   if (!provider && !Number.isFinite(id)) return null;
   const level = Number(text(sys['Level']));
   return {
-    kind: 'winevent', provider, eventId: Number.isFinite(id) ? id : 0,
+    kind: 'winevent',
+    provider,
+    eventId: Number.isFinite(id) ? id : 0,
     ...(time && !Number.isNaN(Date.parse(time)) ? { time } : {}),
     ...(Number.isFinite(level) && text(sys['Level']) !== '' ? { level } : {}),
     ...(text(sys['Channel']) ? { channel: text(sys['Channel']) } : {}),
     ...(text(sys['Computer']) ? { computer: text(sys['Computer']) } : {}),
-    data, ...(message ? { message } : {}),
+    data,
+    ...(message ? { message } : {}),
   };
 }
 
@@ -74,7 +86,14 @@ export async function* readEventXml(ctx: ReadContext): AsyncGenerator<WinEvent[]
         const end = line.indexOf('</Event>');
         if (end < 0) {
           buf += `${line}\n`;
-          if (buf.length > MAX_EVENT) { ctx.problem({ level: 'error', source: { path: ctx.path, line: startLine }, message: `event larger than ${MAX_EVENT} bytes skipped` }); buf = ''; }
+          if (buf.length > MAX_EVENT) {
+            ctx.problem({
+              level: 'error',
+              source: { path: ctx.path, line: startLine },
+              message: `event larger than ${MAX_EVENT} bytes skipped`,
+            });
+            buf = '';
+          }
           break;
         }
         const xml = buf + line.slice(0, end + 8);
@@ -84,13 +103,22 @@ export async function* readEventXml(ctx: ReadContext): AsyncGenerator<WinEvent[]
           const ev = parseEventXml(xml);
           if (ev) out.push({ ...ev, source: { path: ctx.path, line: startLine } });
         } catch (e) {
-          ctx.problem({ level: 'error', source: { path: ctx.path, line: startLine }, message: `unreadable event: ${(e as Error).message}` });
+          ctx.problem({
+            level: 'error',
+            source: { path: ctx.path, line: startLine },
+            message: `unreadable event: ${(e as Error).message}`,
+          });
         }
       }
     }
     if (out.length) yield out;
   }
-  if (buf) ctx.problem({ level: 'error', source: { path: ctx.path, line: startLine }, message: 'the file ends inside an event (truncated?)' });
+  if (buf)
+    ctx.problem({
+      level: 'error',
+      source: { path: ctx.path, line: startLine },
+      message: 'the file ends inside an event (truncated?)',
+    });
 }
 
 const LEVELS: Record<string, number> = { critical: 1, error: 2, warning: 3, information: 4, verbose: 5 };
@@ -114,16 +142,28 @@ export async function* readEventCsv(ctx: ReadContext): AsyncGenerator<WinEvent[]
       if ((pending.match(/"/g)?.length ?? 0) % 2 === 1 && pending.length < MAX_EVENT) continue; // a quoted field goes on
       const v = splitCsvLine(pending);
       pending = '';
-      const get = (k: string) => { const j = head!.indexOf(k); return j >= 0 ? v[j] ?? '' : ''; };
+      const get = (k: string) => {
+        const j = head!.indexOf(k);
+        return j >= 0 ? (v[j] ?? '') : '';
+      };
       const t = get('TimeCreated');
       const ms = Date.parse(t);
       const props = get('Properties');
       out.push({
-        kind: 'winevent', source: { path: ctx.path, line: pendingLine }, provider: get('ProviderName'), eventId: Number(get('Id')) || 0,
+        kind: 'winevent',
+        source: { path: ctx.path, line: pendingLine },
+        provider: get('ProviderName'),
+        eventId: Number(get('Id')) || 0,
         ...(Number.isNaN(ms) ? {} : { time: new Date(ms).toISOString() }),
-        ...(LEVELS[get('LevelDisplayName').toLowerCase()] ? { level: LEVELS[get('LevelDisplayName').toLowerCase()]! } : Number(get('Level')) ? { level: Number(get('Level')) } : {}),
-        ...(get('LogName') ? { channel: get('LogName') } : {}), ...(get('MachineName') ? { computer: get('MachineName') } : {}),
-        data: props ? { Properties: props } : {}, ...(get('Message') ? { message: get('Message') } : {}),
+        ...(LEVELS[get('LevelDisplayName').toLowerCase()]
+          ? { level: LEVELS[get('LevelDisplayName').toLowerCase()]! }
+          : Number(get('Level'))
+            ? { level: Number(get('Level')) }
+            : {}),
+        ...(get('LogName') ? { channel: get('LogName') } : {}),
+        ...(get('MachineName') ? { computer: get('MachineName') } : {}),
+        data: props ? { Properties: props } : {},
+        ...(get('Message') ? { message: get('Message') } : {}),
       });
     }
     if (out.length) yield out;

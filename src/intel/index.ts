@@ -1,5 +1,14 @@
 import { isIP } from 'node:net';
-import { canonicalIpv6, normalizeDomain, normalizePath, normalizeUrl, normalizeUserAgent, type Indicator, type IndicatorType, type LogScope } from './indicator.ts';
+import {
+  canonicalIpv6,
+  normalizeDomain,
+  normalizePath,
+  normalizeUrl,
+  normalizeUserAgent,
+  type Indicator,
+  type IndicatorType,
+  type LogScope,
+} from './indicator.ts';
 import type { ObservableView } from './observables.ts';
 
 /**
@@ -40,25 +49,45 @@ export class IntelIndex {
     this.size++;
     this.counts.set(ind.type, (this.counts.get(ind.type) ?? 0) + 1);
     switch (ind.type) {
-      case 'domain': push(this.domains, ind.value, ind); break;
-      case 'cidr': this.addCidr(ind); break;
+      case 'domain':
+        push(this.domains, ind.value, ind);
+        break;
+      case 'cidr':
+        this.addCidr(ind);
+        break;
       case 'url': {
         this.putExact('url', ind.value, ind);
         const host = hostOf(ind.value);
-        if (host) { const l = this.urlPrefixes.get(host) ?? []; l.push({ prefix: ind.value, ind }); this.urlPrefixes.set(host, l); }
+        if (host) {
+          const l = this.urlPrefixes.get(host) ?? [];
+          l.push({ prefix: ind.value, ind });
+          this.urlPrefixes.set(host, l);
+        }
         break;
       }
-      case 'path': push(this.pathSuffixes, lastSegment(ind.value), ind); break;
-      case 'path-regex': this.pathRegexes.push({ re: new RegExp(ind.value, 'i'), ind }); break;
-      case 'log-string': this.logStrings.push({ scope: ind.scope ?? 'any-log', s: ind.value.toLowerCase(), ind }); break;
-      case 'log-regex': this.logRegexes.push({ scope: ind.scope ?? 'any-log', re: new RegExp(ind.value, 'i'), ind }); break;
-      default: this.putExact(ind.type, ind.value, ind);
+      case 'path':
+        push(this.pathSuffixes, lastSegment(ind.value), ind);
+        break;
+      case 'path-regex':
+        this.pathRegexes.push({ re: new RegExp(ind.value, 'i'), ind });
+        break;
+      case 'log-string':
+        this.logStrings.push({ scope: ind.scope ?? 'any-log', s: ind.value.toLowerCase(), ind });
+        break;
+      case 'log-regex':
+        this.logRegexes.push({ scope: ind.scope ?? 'any-log', re: new RegExp(ind.value, 'i'), ind });
+        break;
+      default:
+        this.putExact(ind.type, ind.value, ind);
     }
   }
 
   private putExact(type: IndicatorType, value: string, ind: Indicator): void {
     let m = this.exact.get(type);
-    if (!m) { m = new Map(); this.exact.set(type, m); }
+    if (!m) {
+      m = new Map();
+      this.exact.set(type, m);
+    }
     push(m, value, ind);
   }
 
@@ -78,7 +107,8 @@ export class IntelIndex {
     for (const l of this.domains.values()) yield* l;
     for (const m of this.cidr4.values()) for (const l of m.values()) yield* l;
     for (const c of this.cidr6) yield c.ind;
-    for (const l of this.urlPrefixes.values()) for (const x of l) if (!this.getExact('url', x.ind.value)) yield x.ind;
+    for (const l of this.urlPrefixes.values())
+      for (const x of l) if (!this.getExact('url', x.ind.value)) yield x.ind;
     for (const l of this.pathSuffixes.values()) yield* l;
     for (const x of this.pathRegexes) yield x.ind;
     for (const x of this.logStrings) yield x.ind;
@@ -98,7 +128,10 @@ export class IntelIndex {
       const net = v4(ip!) >>> 0;
       const key = bits === 0 ? 0 : (net >>> (32 - bits)) >>> 0;
       let m = this.cidr4.get(bits);
-      if (!m) { m = new Map(); this.cidr4.set(bits, m); }
+      if (!m) {
+        m = new Map();
+        this.cidr4.set(bits, m);
+      }
       push(m, key, ind);
     } else {
       this.cidr6.push({ net: v6(ip!) >> BigInt(128 - bits), bits, ind });
@@ -131,14 +164,18 @@ export class IntelIndex {
 
   ip(addr: string): Match[] {
     const a = addr.charCodeAt(0) === 0x5b /* [ */ ? addr.trim().replace(/^\[|\]$/g, '') : addr;
-    if (a.length <= 15 && a.charCodeAt(0) <= 0x39) { const n = parseV4(a); if (n >= 0) return this.ipv4(a, n); }
+    if (a.length <= 15 && a.charCodeAt(0) <= 0x39) {
+      const n = parseV4(a);
+      if (n >= 0) return this.ipv4(a, n);
+    }
     if (isIP(a) !== 6) return [];
     const canon = canonicalIpv6(a);
     const exact = this.getExact('ipv6', canon);
     const out: Match[] = exact ? exact.map((indicator) => ({ indicator, value: canon })) : [];
     if (this.cidr6.length) {
       const n = v6(a);
-      for (const c of this.cidr6) if (n >> BigInt(128 - c.bits) === c.net) out.push({ indicator: c.ind, value: canon });
+      for (const c of this.cidr6)
+        if (n >> BigInt(128 - c.bits) === c.net) out.push({ indicator: c.ind, value: canon });
     }
     return out;
   }
@@ -164,8 +201,12 @@ export class IntelIndex {
     if (!u) return [];
     const out: Match[] = (this.getExact('url', u) ?? []).map((indicator) => ({ indicator, value: u }));
     const host = hostOf(u);
-    if (!out.length && host) for (const p of this.urlPrefixes.get(host) ?? []) if (u.startsWith(p.prefix) && u !== p.prefix) out.push({ indicator: p.ind, value: u });
-    if (host) for (const m of this.domain(host)) out.push({ indicator: m.indicator, value: u, ...(m.depth !== undefined ? { depth: m.depth } : {}) });
+    if (!out.length && host)
+      for (const p of this.urlPrefixes.get(host) ?? [])
+        if (u.startsWith(p.prefix) && u !== p.prefix) out.push({ indicator: p.ind, value: u });
+    if (host)
+      for (const m of this.domain(host))
+        out.push({ indicator: m.indicator, value: u, ...(m.depth !== undefined ? { depth: m.depth } : {}) });
     return out;
   }
 
@@ -192,8 +233,10 @@ export class IntelIndex {
       // the trailing segments agree, at least the file and its folder (or all of the shorter path).
       const iseg = ind.value.split('/').filter(Boolean);
       let k = 0;
-      while (k < segs.length && k < iseg.length && segs[segs.length - 1 - k] === iseg[iseg.length - 1 - k]) k++;
-      if (k === iseg.length || (k >= 2 && (k === segs.length || k >= 3))) out.push({ indicator: ind, value: p });
+      while (k < segs.length && k < iseg.length && segs[segs.length - 1 - k] === iseg[iseg.length - 1 - k])
+        k++;
+      if (k === iseg.length || (k >= 2 && (k === segs.length || k >= 3)))
+        out.push({ indicator: ind, value: p });
     }
     const name = lastSegment(p);
     for (const ind of this.getExact('filename', name) ?? []) out.push({ indicator: ind, value: p });
@@ -210,11 +253,21 @@ export class IntelIndex {
   private quickTest(scope: LogScope): RegExp | null {
     if (this.quick.has(scope)) return this.quick.get(scope)!;
     const parts = [
-      ...this.logStrings.filter((x) => x.scope === scope || x.scope === 'any-log').map((x) => x.s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')),
-      ...this.logRegexes.filter((x) => x.scope === scope || x.scope === 'any-log').map((x) => `(?:${x.re.source})`),
+      ...this.logStrings
+        .filter((x) => x.scope === scope || x.scope === 'any-log')
+        .map((x) => x.s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')),
+      ...this.logRegexes
+        .filter((x) => x.scope === scope || x.scope === 'any-log')
+        .map((x) => `(?:${x.re.source})`),
     ];
     let re: RegExp | null = null;
-    if (parts.length) { try { re = new RegExp(parts.join('|'), 'i'); } catch { re = /[^]/; } }
+    if (parts.length) {
+      try {
+        re = new RegExp(parts.join('|'), 'i');
+      } catch {
+        re = /[^]/;
+      }
+    }
     this.quick.set(scope, re);
     return re;
   }
@@ -231,11 +284,15 @@ export class IntelIndex {
       lower ??= line.toLowerCase();
       if (lower.includes(x.s)) out.push({ indicator: x.ind, value: line });
     }
-    for (const x of this.logRegexes) if ((x.scope === scope || x.scope === 'any-log') && x.re.test(line)) out.push({ indicator: x.ind, value: line });
+    for (const x of this.logRegexes)
+      if ((x.scope === scope || x.scope === 'any-log') && x.re.test(line))
+        out.push({ indicator: x.ind, value: line });
     return out;
   }
 
-  get hasLogPatterns(): boolean { return this.logStrings.length + this.logRegexes.length > 0; }
+  get hasLogPatterns(): boolean {
+    return this.logStrings.length + this.logRegexes.length > 0;
+  }
 
   /**
    * A regular expression that every log line holding a log-relevant indicator must match (IPs,
@@ -247,7 +304,8 @@ export class IntelIndex {
     // Grouped by kind (addresses, strings, regexes): each group is one search over a whole chunk
     // of a log (see io/select.ts), far faster than one alternation mixing them.
     const parts: string[] = [];
-    for (const t of ['ipv4', 'ipv6', 'user-agent', 'user-account'] as const) for (const v of this.exact.get(t)?.keys() ?? []) parts.push(esc(v));
+    for (const t of ['ipv4', 'ipv6', 'user-agent', 'user-account'] as const)
+      for (const v of this.exact.get(t)?.keys() ?? []) parts.push(esc(v));
     for (const ua of this.exact.get('user-agent')?.keys() ?? []) parts.push(esc(ua.replace(/\+/g, ' ')));
     for (const [bits, m] of this.cidr4) {
       if (bits < 8) return null;
@@ -261,7 +319,8 @@ export class IntelIndex {
     }
     if (this.cidr6.length) return null;
     // A string containing another adds nothing to the search for both.
-    const inScope = (x: { scope: LogScope }) => scope === undefined || x.scope === scope || x.scope === 'any-log';
+    const inScope = (x: { scope: LogScope }) =>
+      scope === undefined || x.scope === scope || x.scope === 'any-log';
     const raw = [...new Set(this.logStrings.filter(inScope).map((x) => x.s))];
     const strings = raw.filter((s) => !raw.some((t) => t !== s && s.includes(t))).map(esc);
     // Addresses as a trie: V8 then follows digits instead of trying each address in turn (25% faster on HttpProxy logs).
@@ -272,7 +331,11 @@ export class IntelIndex {
     for (const x of this.logRegexes) if (inScope(x)) groups.push(`(?:${x.re.source})`);
     if (groups.length === 0) return /(?!)/;
     if (parts.length + strings.length + this.logRegexes.length > max) return null;
-    try { return new RegExp(groups.join('|'), 'i'); } catch { return null; }
+    try {
+      return new RegExp(groups.join('|'), 'i');
+    } catch {
+      return null;
+    }
   }
 
   /** Does the index hold any indicator of this exact type? (Lets callers skip work.) */
@@ -291,7 +354,11 @@ export function literalTrie(words: readonly string[]): string {
   const root: Trie = new Map();
   for (const w of words) {
     let n = root;
-    for (const c of w) { let m = n.get(c); if (!m) n.set(c, (m = new Map())); n = m; }
+    for (const c of w) {
+      let m = n.get(c);
+      if (!m) n.set(c, (m = new Map()));
+      n = m;
+    }
     n.end = true;
   }
   const emit = (n: Trie): string => {
@@ -305,11 +372,16 @@ export function literalTrie(words: readonly string[]): string {
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const l = m.get(k);
-  if (l) l.push(v); else m.set(k, [v]);
+  if (l) l.push(v);
+  else m.set(k, [v]);
 }
 
 function hostOf(url: string): string | null {
-  try { return new URL(url).hostname; } catch { return null; }
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return null;
+  }
 }
 
 function lastSegment(p: string): string {
@@ -330,7 +402,10 @@ export function parseV4(s: string): number {
     const c = s.charCodeAt(i);
     if (c === 46) {
       if (digits === 0 || dots === 3) return -1;
-      n = n * 256 + part; part = 0; digits = 0; dots++;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
     } else if (c >= 48 && c <= 57) {
       if (digits > 0 && part === 0) return -1; // leading zero
       part = part * 10 + (c - 48);

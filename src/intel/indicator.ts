@@ -7,8 +7,25 @@ import { isIP } from 'node:net';
  * canonicalised, IPs in their canonical text, paths with forward slashes and no drive letter.
  */
 export const INDICATOR_TYPES = [
-  'sha256', 'sha1', 'md5', 'domain', 'url', 'ipv4', 'ipv6', 'cidr', 'email', 'filename', 'path',
-  'user-agent', 'email-subject', 'registry-key', 'user-account', 'log-string', 'log-regex', 'path-regex', 'stix-pattern',
+  'sha256',
+  'sha1',
+  'md5',
+  'domain',
+  'url',
+  'ipv4',
+  'ipv6',
+  'cidr',
+  'email',
+  'filename',
+  'path',
+  'user-agent',
+  'email-subject',
+  'registry-key',
+  'user-account',
+  'log-string',
+  'log-regex',
+  'path-regex',
+  'stix-pattern',
 ] as const;
 export type IndicatorType = (typeof INDICATOR_TYPES)[number];
 
@@ -37,7 +54,8 @@ export interface Indicator {
 
 /** `hxxp://evil[.]com` → `http://evil.com`: the usual defanging conventions, undone. */
 export function refang(s: string): string {
-  return s.trim()
+  return s
+    .trim()
     .replace(/^hxxp(s?):\/\//i, 'http$1://')
     .replace(/^fxp:\/\//i, 'ftp://')
     .replace(/\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)/gi, '.')
@@ -46,7 +64,8 @@ export function refang(s: string): string {
 }
 
 const HEX = /^[0-9a-f]+$/;
-const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+const DOMAIN =
+  /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 
 /** Lower-case ASCII form of a domain (IDN → punycode), or null when it is not a domain name. */
 export function normalizeDomain(raw: string): string | null {
@@ -61,21 +80,31 @@ export function normalizeUrl(raw: string): string | null {
   let s = refang(raw);
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) s = `http://${s}`;
   let u: URL;
-  try { u = new URL(s); } catch { return null; }
+  try {
+    u = new URL(s);
+  } catch {
+    return null;
+  }
   if (!u.hostname) return null;
   u.hash = '';
   return u.href;
 }
 
 export function normalizePath(raw: string): string {
-  return raw.trim().replace(/\\/g, '/').replace(/^[a-z]:/i, '').replace(/\/+/g, '/').toLowerCase();
+  return raw
+    .trim()
+    .replace(/\\/g, '/')
+    .replace(/^[a-z]:/i, '')
+    .replace(/\/+/g, '/')
+    .toLowerCase();
 }
 
 /** Infer the type of a bare value (plain lists, CSV without a type column). */
 export function inferType(raw: string): IndicatorType | null {
   const v = refang(raw);
   const lower = v.toLowerCase();
-  if (HEX.test(lower)) return lower.length === 64 ? 'sha256' : lower.length === 40 ? 'sha1' : lower.length === 32 ? 'md5' : null;
+  if (HEX.test(lower))
+    return lower.length === 64 ? 'sha256' : lower.length === 40 ? 'sha1' : lower.length === 32 ? 'md5' : null;
   if (isIP(v) === 4) return 'ipv4';
   if (isIP(v) === 6) return 'ipv6';
   if (/^[0-9a-f.:]+\/\d{1,3}$/i.test(v)) return 'cidr';
@@ -90,15 +119,25 @@ export function inferType(raw: string): IndicatorType | null {
 export function normalize(type: IndicatorType, raw: string): { value: string } | { error: string } {
   const v = refang(raw);
   switch (type) {
-    case 'sha256': case 'sha1': case 'md5': {
+    case 'sha256':
+    case 'sha1':
+    case 'md5': {
       const h = v.toLowerCase();
       const len = { sha256: 64, sha1: 40, md5: 32 }[type];
       return HEX.test(h) && h.length === len ? { value: h } : { error: `not a ${type} (${len} hex digits)` };
     }
-    case 'domain': { const d = normalizeDomain(v); return d ? { value: d } : { error: 'not a domain name' }; }
-    case 'url': { const u = normalizeUrl(v); return u ? { value: u } : { error: 'not a URL' }; }
-    case 'ipv4': return isIP(v) === 4 ? { value: v } : { error: 'not an IPv4 address' };
-    case 'ipv6': return isIP(v) === 6 ? { value: canonicalIpv6(v) } : { error: 'not an IPv6 address' };
+    case 'domain': {
+      const d = normalizeDomain(v);
+      return d ? { value: d } : { error: 'not a domain name' };
+    }
+    case 'url': {
+      const u = normalizeUrl(v);
+      return u ? { value: u } : { error: 'not a URL' };
+    }
+    case 'ipv4':
+      return isIP(v) === 4 ? { value: v } : { error: 'not an IPv4 address' };
+    case 'ipv6':
+      return isIP(v) === 6 ? { value: canonicalIpv6(v) } : { error: 'not an IPv6 address' };
     case 'cidr': {
       const [ip, bits] = v.split('/');
       const n = Number(bits);
@@ -107,15 +146,25 @@ export function normalize(type: IndicatorType, raw: string): { value: string } |
       if (fam === 6 && n >= 0 && n <= 128) return { value: `${canonicalIpv6(ip!)}/${n}` };
       return { error: 'not a CIDR range' };
     }
-    case 'email': return /^[^@\s]+@[^@\s]+$/.test(v) ? { value: v.toLowerCase() } : { error: 'not an e-mail address' };
-    case 'filename': return v && !/[\\/]/.test(v) ? { value: v.toLowerCase() } : { error: 'not a file name' };
-    case 'path': return v ? { value: normalizePath(v) } : { error: 'empty path' };
-    case 'user-agent': return v ? { value: normalizeUserAgent(v) } : { error: 'empty user agent' };
-    case 'log-regex': case 'path-regex': {
-      try { new RegExp(raw, 'i'); } catch (e) { return { error: `invalid regular expression: ${(e as Error).message}` }; }
+    case 'email':
+      return /^[^@\s]+@[^@\s]+$/.test(v) ? { value: v.toLowerCase() } : { error: 'not an e-mail address' };
+    case 'filename':
+      return v && !/[\\/]/.test(v) ? { value: v.toLowerCase() } : { error: 'not a file name' };
+    case 'path':
+      return v ? { value: normalizePath(v) } : { error: 'empty path' };
+    case 'user-agent':
+      return v ? { value: normalizeUserAgent(v) } : { error: 'empty user agent' };
+    case 'log-regex':
+    case 'path-regex': {
+      try {
+        new RegExp(raw, 'i');
+      } catch (e) {
+        return { error: `invalid regular expression: ${(e as Error).message}` };
+      }
       return raw.length > 2000 ? { error: 'regular expression longer than 2000 characters' } : { value: raw };
     }
-    default: return raw.trim() ? { value: raw.trim() } : { error: 'empty value' };
+    default:
+      return raw.trim() ? { value: raw.trim() } : { error: 'empty value' };
   }
 }
 
@@ -125,5 +174,9 @@ export function normalizeUserAgent(ua: string): string {
 }
 
 export function canonicalIpv6(ip: string): string {
-  try { return new URL(`http://[${ip}]/`).hostname.slice(1, -1); } catch { return ip.toLowerCase(); }
+  try {
+    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  } catch {
+    return ip.toLowerCase();
+  }
 }

@@ -12,21 +12,41 @@ export class MapView implements ObservableView {
   add(path: string, v: string | number | undefined | null): this {
     if (v === undefined || v === null || v === '') return this;
     const l = this.m.get(path);
-    if (l) l.push(v); else this.m.set(path, [v]);
+    if (l) l.push(v);
+    else this.m.set(path, [v]);
     return this;
   }
-  get(path: string) { return this.m.get(path); }
+  get(path: string) {
+    return this.m.get(path);
+  }
 }
 
 /** Object paths some Vigil reader fills in: an indicator on any other path can never match. */
 export const OBSERVED_PATHS = new Set([
-  'file:hashes.sha-256', 'file:hashes.sha-1', 'file:hashes.md5', 'file:name', 'file:size', 'file:parent_directory_ref.path',
-  'domain-name:value', 'domain-name:resolves_to_refs[*].value', 'ipv4-addr:value', 'ipv6-addr:value', 'url:value',
-  'email-addr:value', 'email-message:from_ref.value', 'email-message:sender_ref.value', 'email-message:subject',
-  'email-message:to_refs[*].value', 'email-message:body_multipart[*].body_raw_ref.name', 'email-message:body_multipart[*].body_raw_ref.hashes.sha-256',
-  'network-traffic:src_ref.value', 'network-traffic:dst_ref.value',
-  "network-traffic:extensions.http-request-ext.request_header.user-agent", 'network-traffic:extensions.http-request-ext.request_value',
-  'user-account:account_login', 'user-account:user_id',
+  'file:hashes.sha-256',
+  'file:hashes.sha-1',
+  'file:hashes.md5',
+  'file:name',
+  'file:size',
+  'file:parent_directory_ref.path',
+  'domain-name:value',
+  'domain-name:resolves_to_refs[*].value',
+  'ipv4-addr:value',
+  'ipv6-addr:value',
+  'url:value',
+  'email-addr:value',
+  'email-message:from_ref.value',
+  'email-message:sender_ref.value',
+  'email-message:subject',
+  'email-message:to_refs[*].value',
+  'email-message:body_multipart[*].body_raw_ref.name',
+  'email-message:body_multipart[*].body_raw_ref.hashes.sha-256',
+  'network-traffic:src_ref.value',
+  'network-traffic:dst_ref.value',
+  'network-traffic:extensions.http-request-ext.request_header.user-agent',
+  'network-traffic:extensions.http-request-ext.request_value',
+  'user-account:account_login',
+  'user-account:user_id',
 ]);
 
 /** Hash names as STIX writes them, to the key used everywhere here. */

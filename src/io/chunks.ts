@@ -13,7 +13,10 @@ export class ChunkSource implements AsyncIterable<Uint8Array> {
   private done = false;
   bytes = 0;
 
-  constructor(stream: AsyncIterable<Uint8Array>, opts: { hashes: HashSession | null; onBytes?: (n: number) => void }) {
+  constructor(
+    stream: AsyncIterable<Uint8Array>,
+    opts: { hashes: HashSession | null; onBytes?: (n: number) => void },
+  ) {
     this.it = stream[Symbol.asyncIterator]();
     this.hashes = opts.hashes;
     this.onBytes = opts.onBytes;
@@ -22,7 +25,10 @@ export class ChunkSource implements AsyncIterable<Uint8Array> {
   private async pull(): Promise<Uint8Array | null> {
     if (this.done) return null;
     const r = await this.it.next();
-    if (r.done) { this.done = true; return null; }
+    if (r.done) {
+      this.done = true;
+      return null;
+    }
     const c = r.value;
     this.bytes += c.length;
     if (this.hashes) {
@@ -74,7 +80,9 @@ export class ChunkSource implements AsyncIterable<Uint8Array> {
     if (h) await h.digest(); // closes the session on the hashing thread
   }
 
-  get hashing(): boolean { return this.hashes !== null; }
+  get hashing(): boolean {
+    return this.hashes !== null;
+  }
 
   digests(): Promise<Digests> {
     return this.hashes ? this.hashes.digest() : Promise.resolve({ sha256: '', sha1: '', md5: '' });

@@ -14,25 +14,46 @@ export function splitCsvLine(line: string): string[] {
       i++;
       for (;;) {
         const q = line.indexOf('"', i);
-        if (q < 0) { value += line.slice(i); i = n; break; }
+        if (q < 0) {
+          value += line.slice(i);
+          i = n;
+          break;
+        }
         value += line.slice(i, q);
-        if (line.charCodeAt(q + 1) === 0x22) { value += '"'; i = q + 2; continue; }
+        if (line.charCodeAt(q + 1) === 0x22) {
+          value += '"';
+          i = q + 2;
+          continue;
+        }
         i = q + 1;
         break;
       }
       // Anything between the closing quote and the comma is kept, as lenient parsers do.
       const comma = line.indexOf(',', i);
-      if (comma < 0) { value += line.slice(i); out.push(value); break; }
+      if (comma < 0) {
+        value += line.slice(i);
+        out.push(value);
+        break;
+      }
       value += line.slice(i, comma);
       out.push(value);
       i = comma + 1;
-      if (i === n) { out.push(''); break; }
+      if (i === n) {
+        out.push('');
+        break;
+      }
     } else {
       const comma = line.indexOf(',', i);
-      if (comma < 0) { out.push(line.slice(i)); break; }
+      if (comma < 0) {
+        out.push(line.slice(i));
+        break;
+      }
       out.push(line.slice(i, comma));
       i = comma + 1;
-      if (i === n) { out.push(''); break; }
+      if (i === n) {
+        out.push('');
+        break;
+      }
     }
   }
   return out;

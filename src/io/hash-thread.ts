@@ -15,7 +15,10 @@ const open = () => [createHash('sha256'), createHash('sha1'), createHash('md5')]
 parentPort!.on('message', (m: Msg) => {
   if (m.t === 'u') {
     let h = sessions.get(m.id);
-    if (!h) { h = open(); sessions.set(m.id, h); }
+    if (!h) {
+      h = open();
+      sessions.set(m.id, h);
+    }
     const view = shared.subarray(m.at, m.at + m.len);
     for (const x of h) x.update(view);
     parentPort!.postMessage({ t: 'a', at: m.at });

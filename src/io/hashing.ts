@@ -1,7 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
-export interface Digests { readonly sha256: string; readonly sha1: string; readonly md5: string }
+export interface Digests {
+  readonly sha256: string;
+  readonly sha1: string;
+  readonly md5: string;
+}
 
 /** One file's running hashes. */
 export interface HashSession {
@@ -13,8 +17,13 @@ export interface HashSession {
 export function localHashes(): HashSession {
   const h: Hash[] = [createHash('sha256'), createHash('sha1'), createHash('md5')];
   return {
-    update(c) { for (const x of h) x.update(c); },
-    digest() { const [a, b, c] = h.map((x) => x.digest('hex')); return Promise.resolve({ sha256: a!, sha1: b!, md5: c! }); },
+    update(c) {
+      for (const x of h) x.update(c);
+    },
+    digest() {
+      const [a, b, c] = h.map((x) => x.digest('hex'));
+      return Promise.resolve({ sha256: a!, sha1: b!, md5: c! });
+    },
   };
 }
 
@@ -42,7 +51,9 @@ export class HashThread {
 
   private get w(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(new URL('./hash-thread.ts', import.meta.url), { workerData: { buffer: this.shared } });
+    const w = new Worker(new URL('./hash-thread.ts', import.meta.url), {
+      workerData: { buffer: this.shared },
+    });
     w.on('message', (m: { t: 'a'; at: number } | { t: 'd'; id: number; r: string[] }) => {
       if (m.t === 'a') {
         this.free.push(m.at);
@@ -74,10 +85,11 @@ export class HashThread {
           this.w.postMessage({ t: 'u', id, at, len: part.byteLength });
         }
       },
-      digest: () => new Promise<Digests>((resolve) => {
-        this.pending.set(id, resolve);
-        this.w.postMessage({ t: 'd', id });
-      }),
+      digest: () =>
+        new Promise<Digests>((resolve) => {
+          this.pending.set(id, resolve);
+          this.w.postMessage({ t: 'd', id });
+        }),
     };
   }
 

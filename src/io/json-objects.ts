@@ -18,7 +18,10 @@ export interface JsonStreamOptions {
 /** Keys that make a top-level object a record (rather than a wrapper around an array of records). */
 const RECORD_KEY = /"(?:qname|query|rrname|name|domain|fqdn|query_name|question)"\s*:/;
 
-export async function* jsonRecords(chunks: AsyncIterable<Uint8Array>, opts: JsonStreamOptions = {}): AsyncGenerator<JsonRecord[]> {
+export async function* jsonRecords(
+  chunks: AsyncIterable<Uint8Array>,
+  opts: JsonStreamOptions = {},
+): AsyncGenerator<JsonRecord[]> {
   const max = opts.maxRecordBytes ?? 4 * 1024 * 1024;
   const decoder = new TextDecoder('utf-8');
   const stack: number[] = []; // open containers: 123 `{` or 91 `[`
@@ -36,20 +39,27 @@ export async function* jsonRecords(chunks: AsyncIterable<Uint8Array>, opts: Json
     let from = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      if (c === 10) { line++; continue; }
+      if (c === 10) {
+        line++;
+        continue;
+      }
       if (inString) {
         if (escape) escape = false;
         else if (c === 92) escape = true;
         else if (c === 34) inString = false;
         continue;
       }
-      if (c === 34) { inString = true; continue; }
+      if (c === 34) {
+        inString = true;
+        continue;
+      }
       if (c === 123 || c === 91) {
         const parent = stack.length ? stack[stack.length - 1] : undefined;
         if (c === 123 && (parent === undefined || parent === 91)) {
           // Start a record here unless one is open; an open top-level object that has shown no
           // record key yet is a wrapper: give it up for the records inside it.
-          const wrapper = open && openDepth === 0 && stack.length <= 2 && !RECORD_KEY.test(buf + text.slice(from, i));
+          const wrapper =
+            open && openDepth === 0 && stack.length <= 2 && !RECORD_KEY.test(buf + text.slice(from, i));
           if (!open || wrapper) {
             open = true;
             openDepth = stack.length;
@@ -68,10 +78,14 @@ export async function* jsonRecords(chunks: AsyncIterable<Uint8Array>, opts: Json
           const body = buf + text.slice(from, i + 1);
           open = false;
           buf = '';
-          if (tooBig) { opts.onError?.(openLine, `record larger than ${max} bytes skipped`); continue; }
+          if (tooBig) {
+            opts.onError?.(openLine, `record larger than ${max} bytes skipped`);
+            continue;
+          }
           try {
             const v: unknown = JSON.parse(body);
-            if (v !== null && typeof v === 'object' && !Array.isArray(v)) out.push({ value: v as Record<string, unknown>, line: openLine });
+            if (v !== null && typeof v === 'object' && !Array.isArray(v))
+              out.push({ value: v as Record<string, unknown>, line: openLine });
           } catch (e) {
             opts.onError?.(openLine, `invalid JSON record: ${(e as Error).message}`);
           }
@@ -80,7 +94,10 @@ export async function* jsonRecords(chunks: AsyncIterable<Uint8Array>, opts: Json
     }
     if (open && !tooBig) {
       buf += text.slice(from);
-      if (buf.length > max) { tooBig = true; buf = ''; }
+      if (buf.length > max) {
+        tooBig = true;
+        buf = '';
+      }
     }
     if (out.length) yield out;
   }

@@ -40,7 +40,10 @@ export async function* linePieces(chunks: AsyncIterable<Uint8Array>, max: number
     let chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     if (skipping) {
       const nl = chunk.indexOf(NL);
-      if (nl < 0) { offset += chunk.length; continue; }
+      if (nl < 0) {
+        offset += chunk.length;
+        continue;
+      }
       skipping = false;
       offset += nl + 1;
       chunk = chunk.subarray(nl + 1);
@@ -60,7 +63,9 @@ export async function* linePieces(chunks: AsyncIterable<Uint8Array>, max: number
       const nl = chunk.indexOf(NL);
       const head = Buffer.concat([carry, chunk.subarray(0, nl)]);
       carry = null;
-      yield head.length > max ? { kind: 'long', bytes: head.subarray(0, max), offset } : { kind: 'text', bytes: head, offset };
+      yield head.length > max
+        ? { kind: 'long', bytes: head.subarray(0, max), offset }
+        : { kind: 'text', bytes: head, offset };
       offset += head.length + 1;
       chunk = chunk.subarray(nl + 1);
       lastNl -= nl + 1;
@@ -73,10 +78,16 @@ export async function* linePieces(chunks: AsyncIterable<Uint8Array>, max: number
     const rest = chunk.subarray(lastNl + 1);
     if (rest.length) carry = Buffer.from(rest);
   }
-  if (carry && carry.length) yield carry.length > max ? { kind: 'long', bytes: carry.subarray(0, max), offset } : { kind: 'text', bytes: carry, offset };
+  if (carry && carry.length)
+    yield carry.length > max
+      ? { kind: 'long', bytes: carry.subarray(0, max), offset }
+      : { kind: 'text', bytes: carry, offset };
 }
 
-export async function* lineBatches(chunks: AsyncIterable<Uint8Array>, opts: LineOptions = {}): AsyncGenerator<LineBatch> {
+export async function* lineBatches(
+  chunks: AsyncIterable<Uint8Array>,
+  opts: LineOptions = {},
+): AsyncGenerator<LineBatch> {
   const max = opts.maxLineBytes ?? 1024 * 1024;
   const enc = opts.encoding ?? 'utf8';
   let lineNo = 1;
@@ -90,7 +101,10 @@ export async function* lineBatches(chunks: AsyncIterable<Uint8Array>, opts: Line
     const lines = p.bytes.toString(enc).split('\n');
     for (let i = 0; i < lines.length; i++) {
       const l = lines[i]!;
-      if (l.length > max) { opts.onLongLine?.(lineNo + i, max); lines[i] = l.slice(0, max); }
+      if (l.length > max) {
+        opts.onLongLine?.(lineNo + i, max);
+        lines[i] = l.slice(0, max);
+      }
       if (l.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
     }
     yield { firstLine: lineNo, firstOffset: p.offset, lines };

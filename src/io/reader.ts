@@ -27,5 +27,9 @@ export type Reader = (ctx: ReadContext) => AsyncIterable<readonly VigilRecord[]>
 /** Problems about over-long lines, shared by all line readers. */
 export function longLineWarning(ctx: ReadContext) {
   return (line: number, limit: number) =>
-    ctx.problem({ level: 'warning', source: { path: ctx.path, line }, message: `line longer than ${limit} bytes; only its first ${limit} were analysed` });
+    ctx.problem({
+      level: 'warning',
+      source: { path: ctx.path, line },
+      message: `line longer than ${limit} bytes; only its first ${limit} were analysed`,
+    });
 }

@@ -18,7 +18,13 @@ export function chunkSearchers(filters: readonly RegExp[]): RegExp[] | null {
   for (const f of filters) {
     if (f.source === '(?!)') continue; // a detector with nothing to look for in these lines
     // Line anchors, newline-crossing classes and non-ASCII needles mean something else over a chunk: stay per line.
-    if (/(^|[^\\])[$^]/.test(f.source.replace(/\[[^\]]*\]/g, '')) || /\\[sS]|\\n|\[\^/.test(f.source) || [...f.source].some((c) => c.charCodeAt(0) > 0x7f) || /\\u/.test(f.source)) return null;
+    if (
+      /(^|[^\\])[$^]/.test(f.source.replace(/\[[^\]]*\]/g, '')) ||
+      /\\[sS]|\\n|\[\^/.test(f.source) ||
+      [...f.source].some((c) => c.charCodeAt(0) > 0x7f) ||
+      /\\u/.test(f.source)
+    )
+      return null;
     const alts = topLevelAlternatives(f.source);
     // A few long literals are each found by Boyer-Moore; a long list is one alternation.
     for (const a of alts.length > 1 && alts.length <= 12 ? alts : [f.source]) {
@@ -38,12 +44,21 @@ export function topLevelAlternatives(src: string): string[] {
   let start = 0;
   for (let i = 0; i < src.length; i++) {
     const c = src[i];
-    if (c === '\\') { i++; continue; }
-    if (inClass) { if (c === ']') inClass = false; continue; }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
     if (c === '[') inClass = true;
     else if (c === '(') depth++;
     else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) { out.push(src.slice(start, i)); start = i + 1; }
+    else if (c === '|' && depth === 0) {
+      out.push(src.slice(start, i));
+      start = i + 1;
+    }
   }
   out.push(src.slice(start));
   return out;
@@ -63,14 +78,23 @@ function countNl(text: string, from: number, to: number): number {
  * Like `lineBatches`, but yields only the lines a searcher hits and the `#` lines, each with its
  * own number (`numbers`). Over-long lines are cut as `lineBatches` cuts them.
  */
-export async function* selectedLineBatches(chunks: AsyncIterable<Uint8Array>, searchers: readonly RegExp[], opts: LineOptions = {}): AsyncGenerator<LineBatch> {
+export async function* selectedLineBatches(
+  chunks: AsyncIterable<Uint8Array>,
+  searchers: readonly RegExp[],
+  opts: LineOptions = {},
+): AsyncGenerator<LineBatch> {
   const max = opts.maxLineBytes ?? 1024 * 1024;
   const enc = opts.encoding ?? 'utf8';
   let lineNo = 1;
   for await (const p of linePieces(chunks, max)) {
     if (p.kind === 'long') {
       // Too long to be a log line: hand over its head, as lineBatches does.
-      yield { firstLine: lineNo, firstOffset: p.offset, lines: [stripCr(p.bytes.toString(enc))], numbers: [lineNo] };
+      yield {
+        firstLine: lineNo,
+        firstOffset: p.offset,
+        lines: [stripCr(p.bytes.toString(enc))],
+        numbers: [lineNo],
+      };
       opts.onLongLine?.(lineNo, max);
       lineNo++;
       continue;
@@ -81,7 +105,15 @@ export async function* selectedLineBatches(chunks: AsyncIterable<Uint8Array>, se
   }
 }
 
-function select(body: Buffer, searchers: readonly RegExp[], lineNo: number, offset: number, max: number, enc: 'utf8' | 'latin1', opts: LineOptions): LineBatch & { newlines: number } {
+function select(
+  body: Buffer,
+  searchers: readonly RegExp[],
+  lineNo: number,
+  offset: number,
+  max: number,
+  enc: 'utf8' | 'latin1',
+  opts: LineOptions,
+): LineBatch & { newlines: number } {
   // Positions must be byte offsets: ASCII (nearly every log) decodes fastest as UTF-8, anything else as latin1.
   const text = isAscii(body) ? body.toString('utf8') : LATIN1.decode(body);
   const starts: number[] = [];
@@ -110,10 +142,19 @@ function select(body: Buffer, searchers: readonly RegExp[], lineNo: number, offs
     let end = text.indexOf('\n', s);
     if (end < 0) end = text.length;
     let len = end - s;
-    if (len > max) { opts.onLongLine?.(n, max); len = max; }
+    if (len > max) {
+      opts.onLongLine?.(n, max);
+      len = max;
+    }
     const bytes = body.subarray(s, s + len);
     lines.push(stripCr(bytes.toString(enc)));
     numbers.push(n);
   }
-  return { firstLine: lineNo, firstOffset: offset, lines, numbers, newlines: n - lineNo + countNl(text, pos, text.length) };
+  return {
+    firstLine: lineNo,
+    firstOffset: offset,
+    lines,
+    numbers,
+    newlines: n - lineNo + countNl(text, pos, text.length),
+  };
 }

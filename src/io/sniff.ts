@@ -15,24 +15,42 @@ export const SNIFF_BYTES = 64 * 1024;
 
 // RFC 5322 field name (printable ASCII but ':'); obsolete syntax allows blanks before the colon.
 const HEADER_LINE = /^[!-9;-~]+[ \t]*:/;
-const STRONG_MAIL_FIELDS = /^(from|received|return-path|message-id|subject|delivered-to|dkim-signature|x-mailer|mime-version)$/i;
-const MAIL_FIELDS = /^(from|to|cc|subject|date|received|message-id|mime-version|return-path|delivered-to|reply-to|content-type|x-mailer|dkim-signature|authentication-results|x-original-to|sender)$/i;
-const BIND_QUERY = /client (?:@0x[0-9a-f]+ )?[0-9a-f.:%]+#\d+(?: \([^)]*\))?: (?:view \S+: )?query: \S+ IN \S+/i;
+const STRONG_MAIL_FIELDS =
+  /^(from|received|return-path|message-id|subject|delivered-to|dkim-signature|x-mailer|mime-version)$/i;
+const MAIL_FIELDS =
+  /^(from|to|cc|subject|date|received|message-id|mime-version|return-path|delivered-to|reply-to|content-type|x-mailer|dkim-signature|authentication-results|x-original-to|sender)$/i;
+const BIND_QUERY =
+  /client (?:@0x[0-9a-f]+ )?[0-9a-f.:%]+#\d+(?: \([^)]*\))?: (?:view \S+: )?query: \S+ IN \S+/i;
 const WINDOWS_DNS = /\b(?:UDP|TCP) (?:Rcv|Snd) [0-9a-f.:]+\s+[0-9a-f]{4} [ R] Q \[/i;
 const DNSMASQ_LINE = /dnsmasq(?:\[\d+\])?: (?:\d+ [0-9a-f.:]+\/\d+ )?query\[\w+\] \S+ from /;
 // Only unambiguous question columns: a CSV with a generic "name" column is not a DNS log.
-const DNS_CSV_COLUMNS = new Set(['qname', 'query', 'query_name', 'queryname', 'dns.question.name', 'fqdn', 'rrname']);
+const DNS_CSV_COLUMNS = new Set([
+  'qname',
+  'query',
+  'query_name',
+  'queryname',
+  'dns.question.name',
+  'fqdn',
+  'rrname',
+]);
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{1,63}\.?$/i;
-const SERVER_PAGE = /<%@\s*(?:page|webhandler|control|master|application)\b|runat\s*=\s*["']?server|<%@?\s*language\s*=|<\?php\b|<jsp:/i;
+const SERVER_PAGE =
+  /<%@\s*(?:page|webhandler|control|master|application)\b|runat\s*=\s*["']?server|<%@?\s*language\s*=|<\?php\b|<jsp:/i;
 
 export function sniff(head: Uint8Array, name: string): Sniffed {
   if (head.length === 0) return { kind: 'unknown', reason: 'empty file' };
   const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
-  if (b[0] === 0x50 && b[1] === 0x4b && (b[2] === 0x03 || b[2] === 0x05) && (b[3] === 0x04 || b[3] === 0x06)) {
+  if (
+    b[0] === 0x50 &&
+    b[1] === 0x4b &&
+    (b[2] === 0x03 || b[2] === 0x05) &&
+    (b[3] === 0x04 || b[3] === 0x06)
+  ) {
     return { kind: 'archive.zip', reason: 'ZIP signature' };
   }
   if (b[0] === 0x1f && b[1] === 0x8b) return { kind: 'archive.gzip', reason: 'gzip signature' };
-  if (b.length >= 8 && b.toString('latin1', 0, 8) === 'ElfFile\0') return { kind: 'winevent.evtx', reason: 'Windows event log (EVTX, ElfFile signature)' };
+  if (b.length >= 8 && b.toString('latin1', 0, 8) === 'ElfFile\0')
+    return { kind: 'winevent.evtx', reason: 'Windows event log (EVTX, ElfFile signature)' };
 
   // Text from here on. A NUL in the first 8 KiB means binary (UTF-16 logs are rare on these paths).
   const probe = b.subarray(0, Math.min(b.length, 8192));
@@ -43,21 +61,40 @@ export function sniff(head: Uint8Array, name: string): Sniffed {
 
   const w3c = sniffW3cFamily(lines);
   if (w3c) return w3c;
-  if (/<Event\s+xmlns=['"]http:\/\/schemas\.microsoft\.com\/win\/2004\/08\/events\/event['"]/.test(text.slice(0, 65536))) {
+  if (
+    /<Event\s+xmlns=['"]http:\/\/schemas\.microsoft\.com\/win\/2004\/08\/events\/event['"]/.test(
+      text.slice(0, 65536),
+    )
+  ) {
     return { kind: 'winevent.xml', reason: 'Windows events exported as XML (wevtutil qe /f:xml)' };
   }
   const csvHead = lines.find((l) => l.trim() !== '' && !l.startsWith('#TYPE')) ?? '';
-  if (/(^|,)"?TimeCreated"?(,|$)/.test(csvHead) && /(^|,)"?ProviderName"?(,|$)/.test(csvHead) && /(^|,)"?Id"?(,|$)/.test(csvHead)) {
+  if (
+    /(^|,)"?TimeCreated"?(,|$)/.test(csvHead) &&
+    /(^|,)"?ProviderName"?(,|$)/.test(csvHead) &&
+    /(^|,)"?Id"?(,|$)/.test(csvHead)
+  ) {
     return { kind: 'winevent.csv', reason: 'Windows events exported as CSV (Get-WinEvent | Export-Csv)' };
   }
   // Only log lines (a timestamp first) that carry the generator's messages: documents that merely
   // quote them (CISA's CHIRP file, READMEs) are not logs.
-  if (/^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d[^\n]{0,300}(OABGenerator|Download failed and temporary file ')/im.test(text.slice(0, 65536))) {
+  if (
+    /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d[^\n]{0,300}(OABGenerator|Download failed and temporary file ')/im.test(
+      text.slice(0, 65536),
+    )
+  ) {
     return { kind: 'exchange.oab', reason: 'Exchange OAB generator log (OABGenerator messages)' };
   }
   const header = lines.find((l) => l.trim() !== '' && !l.startsWith('#TYPE'));
-  if (header && /(^|,)"?AdminDisplayVersion"?(,|$)/i.test(header) && /(^|,)"?(Name|Identity|Fqdn)"?(,|$)/i.test(header)) {
-    return { kind: 'exchange.inventory', reason: 'Exchange server inventory (Get-ExchangeServer | Export-Csv)' };
+  if (
+    header &&
+    /(^|,)"?AdminDisplayVersion"?(,|$)/i.test(header) &&
+    /(^|,)"?(Name|Identity|Fqdn)"?(,|$)/i.test(header)
+  ) {
+    return {
+      kind: 'exchange.inventory',
+      reason: 'Exchange server inventory (Get-ExchangeServer | Export-Csv)',
+    };
   }
   if (header && header.includes(',') && isListingHeader(header.replace(/^\uFEFF/, '').split(','))) {
     return { kind: 'listing.csv', reason: 'file listing (CSV with path and hash columns)' };
@@ -66,8 +103,12 @@ export function sniff(head: Uint8Array, name: string): Sniffed {
   if (mail) return mail;
   const dns = sniffDns(lines);
   if (dns) return dns;
-  if (SERVER_PAGE.test(text)) return { kind: 'web.page', reason: 'server-side page markup (<%@ …%>, runat=server, <?php)' };
-  if (/<html[\s>]/i.test(text.slice(0, 4096)) || /\.(?:html?|aspx?|ashx|asmx|jsp|php)$/i.test(name) && /<\w+[\s>]/.test(text)) {
+  if (SERVER_PAGE.test(text))
+    return { kind: 'web.page', reason: 'server-side page markup (<%@ …%>, runat=server, <?php)' };
+  if (
+    /<html[\s>]/i.test(text.slice(0, 4096)) ||
+    (/\.(?:html?|aspx?|ashx|asmx|jsp|php)$/i.test(name) && /<\w+[\s>]/.test(text))
+  ) {
     return { kind: 'web.page', reason: 'HTML markup' };
   }
   return { kind: 'unknown', reason: 'text of no known log, mail or page format' };
@@ -95,36 +136,62 @@ function sniffW3cFamily(lines: readonly string[]): Sniffed | null {
   if (lt.includes('ecp server') || (csv.length === 4 && csv[0] === 'timestamp' && csv[3] === 'eventdata')) {
     return { kind: 'exchange.ecp', reason: `Exchange ECP Server log header (${logType || '#Fields'})` };
   }
-  if (lt.includes('oab')) return { kind: 'exchange.oab', reason: `Exchange OAB generator log header (${logType})` };
+  if (lt.includes('oab'))
+    return { kind: 'exchange.oab', reason: `Exchange OAB generator log header (${logType})` };
   const spaced = fields.split(/\s+/).map((f) => f.toLowerCase());
-  if (/internet information services/i.test(software) || spaced.includes('cs-uri-stem') || (spaced.includes('date') && spaced.includes('time') && spaced.some((f) => f.startsWith('cs') || f.startsWith('sc')))) {
+  if (
+    /internet information services/i.test(software) ||
+    spaced.includes('cs-uri-stem') ||
+    (spaced.includes('date') &&
+      spaced.includes('time') &&
+      spaced.some((f) => f.startsWith('cs') || f.startsWith('sc')))
+  ) {
     return { kind: 'iis.w3c', reason: 'W3C extended log header (#Fields)' };
   }
-  if (/zeek|bro/i.test(lines.find((l) => l.startsWith('#path')) ?? '') || lines.some((l) => /^#path\s+dns\b/.test(l))) {
+  if (
+    /zeek|bro/i.test(lines.find((l) => l.startsWith('#path')) ?? '') ||
+    lines.some((l) => /^#path\s+dns\b/.test(l))
+  ) {
     return { kind: 'dns.zeek', reason: 'Zeek dns.log header' };
   }
   return null;
 }
 
 function sniffDns(lines: readonly string[]): Sniffed | null {
-  if (lines.some((l) => /^#path\s+dns\b/.test(l))) return { kind: 'dns.zeek', reason: 'Zeek dns.log header (#path dns)' };
+  if (lines.some((l) => /^#path\s+dns\b/.test(l)))
+    return { kind: 'dns.zeek', reason: 'Zeek dns.log header (#path dns)' };
   const body = lines.filter((l) => l.trim() !== '');
-  if (body.slice(0, 50).some((l) => BIND_QUERY.test(l))) return { kind: 'dns.bind', reason: 'BIND query log lines (client … query: … IN …)' };
-  if (body.slice(0, 5).some((l) => /DNS Server log file creation/i.test(l)) || body.slice(0, 200).some((l) => WINDOWS_DNS.test(l))) {
+  if (body.slice(0, 50).some((l) => BIND_QUERY.test(l)))
+    return { kind: 'dns.bind', reason: 'BIND query log lines (client … query: … IN …)' };
+  if (
+    body.slice(0, 5).some((l) => /DNS Server log file creation/i.test(l)) ||
+    body.slice(0, 200).some((l) => WINDOWS_DNS.test(l))
+  ) {
     return { kind: 'dns.windows', reason: 'Windows DNS Server debug log (PACKET … UDP Rcv … Q [ … ])' };
   }
-  if (body.slice(0, 50).some((l) => DNSMASQ_LINE.test(l))) return { kind: 'dns.dnsmasq', reason: 'dnsmasq query log (dnsmasq[pid]: query[A] … from …)' };
+  if (body.slice(0, 50).some((l) => DNSMASQ_LINE.test(l)))
+    return { kind: 'dns.dnsmasq', reason: 'dnsmasq query log (dnsmasq[pid]: query[A] … from …)' };
   const first = body[0]?.replace(/^\uFEFF/, '') ?? '';
   if (/,/.test(first) && !first.startsWith('#') && !first.startsWith('{')) {
     const head = first.split(',').map((h) => h.trim().replace(/^"|"$/g, '').toLowerCase());
-    if (head.some((h) => DNS_CSV_COLUMNS.has(h))) return { kind: 'dns.csv', reason: `CSV with a DNS question column (${head.find((h) => DNS_CSV_COLUMNS.has(h))})` };
+    if (head.some((h) => DNS_CSV_COLUMNS.has(h)))
+      return {
+        kind: 'dns.csv',
+        reason: `CSV with a DNS question column (${head.find((h) => DNS_CSV_COLUMNS.has(h))})`,
+      };
   }
   const start = body.slice(0, 3).join(' ').trimStart();
-  if ((start.startsWith('"results"') || start.startsWith('{') || start.startsWith('[')) && /"(?:qname|rrname)"\s*:/.test(lines.join('\n'))) {
+  if (
+    (start.startsWith('"results"') || start.startsWith('{') || start.startsWith('[')) &&
+    /"(?:qname|rrname)"\s*:/.test(lines.join('\n'))
+  ) {
     return { kind: 'dns.pdns', reason: 'passive-DNS JSON (qname/rrname records)' };
   }
-  const zeekJson = body.slice(0, 20).filter((l) => l.startsWith('{') && /"query"\s*:/.test(l) && /"(?:qtype_name|qtype|uid)"\s*:/.test(l));
-  if (zeekJson.length > 0 && zeekJson.length === Math.min(body.length, 20)) return { kind: 'dns.zeek', reason: 'Zeek dns.log in JSON (query, qtype_name)' };
+  const zeekJson = body
+    .slice(0, 20)
+    .filter((l) => l.startsWith('{') && /"query"\s*:/.test(l) && /"(?:qtype_name|qtype|uid)"\s*:/.test(l));
+  if (zeekJson.length > 0 && zeekJson.length === Math.min(body.length, 20))
+    return { kind: 'dns.zeek', reason: 'Zeek dns.log in JSON (query, qtype_name)' };
   // A plain list of names: every sampled non-comment line is a DNS name and most contain a dot.
   const sample = body.filter((l) => !l.startsWith('#')).slice(0, 200);
   // Public lists are noisy (junk lines, truncated names): nine in ten names is enough; the reader
@@ -140,7 +207,10 @@ function sniffMail(lines: readonly string[]): Sniffed | null {
   let i = 0;
   let mbox = false;
   while (i < lines.length && lines[i]!.trim() === '') i++;
-  if (lines[i]?.startsWith('From ')) { mbox = true; i++; }
+  if (lines[i]?.startsWith('From ')) {
+    mbox = true;
+    i++;
+  }
   let known = 0;
   let strong = 0;
   let empty = 0;
@@ -153,7 +223,11 @@ function sniffMail(lines: readonly string[]): Sniffed | null {
       // Spam breaks its own headers; once the block is clearly mail, a bad line just ends it.
       if (known >= 2) break;
       // A field name alone with the colon on the folded next line (seen in real phishing).
-      if (/^[!-9;-~]+$/.test(l) && /^[ \t]+:/.test(lines[i + 1] ?? '')) { i++; headerLines++; continue; }
+      if (/^[!-9;-~]+$/.test(l) && /^[ \t]+:/.test(lines[i + 1] ?? '')) {
+        i++;
+        headerLines++;
+        continue;
+      }
       return null;
     }
     headerLines++;

@@ -9,7 +9,8 @@ import type { Resolver } from './zone.ts';
  * the summary says `none`). The connecting IP, HELO and envelope sender come from the options or
  * from the topmost Received header. A pass is recorded, never trusted by itself.
  */
-export type AuthResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy';
+export type AuthResult =
+  'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy';
 
 export interface AuthSummary {
   readonly spf: AuthResult;
@@ -41,19 +42,27 @@ const norm = (v: string | undefined): AuthResult => {
 };
 
 /** Parses one Authentication-Results value: authserv-id and the method results. */
-export function parseAuthResults(value: string): { authserv: string; results: Map<string, { result: AuthResult; props: string }> } {
+export function parseAuthResults(value: string): {
+  authserv: string;
+  results: Map<string, { result: AuthResult; props: string }>;
+} {
   const v = value.replace(/\([^()]*\)/g, ' ');
   const semi = v.indexOf(';');
   const authserv = (semi < 0 ? v : v.slice(0, semi)).trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   const results = new Map<string, { result: AuthResult; props: string }>();
   for (const part of (semi < 0 ? '' : v.slice(semi + 1)).split(';')) {
     const m = /^\s*([a-z-]+)\s*=\s*([a-z]+)\b(.*)$/is.exec(part);
-    if (m && !results.has(m[1]!.toLowerCase())) results.set(m[1]!.toLowerCase(), { result: norm(m[2]), props: m[3]!.trim() });
+    if (m && !results.has(m[1]!.toLowerCase()))
+      results.set(m[1]!.toLowerCase(), { result: norm(m[2]), props: m[3]!.trim() });
   }
   return { authserv, results };
 }
 
-export async function authenticateMessage(raw: Uint8Array, arHeaders: readonly string[], opts: AuthOptions): Promise<AuthSummary> {
+export async function authenticateMessage(
+  raw: Uint8Array,
+  arHeaders: readonly string[],
+  opts: AuthOptions,
+): Promise<AuthSummary> {
   const trusted = (opts.trustedAuthserv ?? []).map((x) => x.toLowerCase());
   if (trusted.length) {
     // The topmost header from a trusted server: anything below it may have been written by the sender.
@@ -63,26 +72,60 @@ export async function authenticateMessage(raw: Uint8Array, arHeaders: readonly s
       const r = (k: string) => ar.results.get(k)?.result ?? 'none';
       const dkim = ar.results.get('dkim');
       const dom = dkim ? /header\.(?:d|i)=@?([^\s;]+)/i.exec(dkim.props)?.[1] : undefined;
-      const policy = /policy\.(?:published-domain-policy|dmarc)=([a-z]+)/i.exec(ar.results.get('dmarc')?.props ?? '')?.[1] ?? /\bp=([a-z]+)/i.exec(ar.results.get('dmarc')?.props ?? '')?.[1];
-      return { spf: r('spf'), dkim: r('dkim'), dmarc: r('dmarc'), arc: r('arc'), ...(policy ? { dmarcPolicy: policy.toLowerCase() } : {}), source: `authserv:${ar.authserv}`, dkimDomains: dom ? [dom.replace(/^.*@/, '').toLowerCase()] : [] };
+      const policy =
+        /policy\.(?:published-domain-policy|dmarc)=([a-z]+)/i.exec(
+          ar.results.get('dmarc')?.props ?? '',
+        )?.[1] ?? /\bp=([a-z]+)/i.exec(ar.results.get('dmarc')?.props ?? '')?.[1];
+      return {
+        spf: r('spf'),
+        dkim: r('dkim'),
+        dmarc: r('dmarc'),
+        arc: r('arc'),
+        ...(policy ? { dmarcPolicy: policy.toLowerCase() } : {}),
+        source: `authserv:${ar.authserv}`,
+        dkimDomains: dom ? [dom.replace(/^.*@/, '').toLowerCase()] : [],
+      };
     }
   }
-  if (!opts.resolver) return { spf: 'none', dkim: 'none', dmarc: 'none', arc: 'none', source: 'not checked', dkimDomains: [] };
+  if (!opts.resolver)
+    return { spf: 'none', dkim: 'none', dmarc: 'none', arc: 'none', source: 'not checked', dkimDomains: [] };
   try {
-    const res = await authenticate(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), {
-      resolver: opts.resolver, trustReceived: !opts.ip, disableBimi: true, mta: 'vigil',
-      ...(opts.ip ? { ip: opts.ip } : {}), ...(opts.helo ? { helo: opts.helo } : {}), ...(opts.sender ? { sender: opts.sender } : {}),
-    } as Parameters<typeof authenticate>[1]) as unknown as MailauthResult;
+    const res = (await authenticate(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), {
+      resolver: opts.resolver,
+      trustReceived: !opts.ip,
+      disableBimi: true,
+      mta: 'vigil',
+      ...(opts.ip ? { ip: opts.ip } : {}),
+      ...(opts.helo ? { helo: opts.helo } : {}),
+      ...(opts.sender ? { sender: opts.sender } : {}),
+    } as Parameters<typeof authenticate>[1])) as unknown as MailauthResult;
     const dkims = res.dkim?.results ?? [];
-    const dkim: AuthResult = dkims.some((d) => d.status?.result === 'pass') ? 'pass' : dkims.length ? norm(dkims[0]!.status?.result) : 'none';
+    const dkim: AuthResult = dkims.some((d) => d.status?.result === 'pass')
+      ? 'pass'
+      : dkims.length
+        ? norm(dkims[0]!.status?.result)
+        : 'none';
     return {
-      spf: norm(res.spf ? res.spf.status?.result : 'none'), dkim, dmarc: norm(res.dmarc ? res.dmarc.status?.result : 'none'), arc: norm(res.arc ? res.arc.status?.result : 'none'),
+      spf: norm(res.spf ? res.spf.status?.result : 'none'),
+      dkim,
+      dmarc: norm(res.dmarc ? res.dmarc.status?.result : 'none'),
+      arc: norm(res.arc ? res.arc.status?.result : 'none'),
       ...(res.dmarc && res.dmarc.policy ? { dmarcPolicy: String(res.dmarc.policy) } : {}),
       source: `mailauth (${opts.resolverName ?? 'resolver'})`,
-      dkimDomains: dkims.filter((d) => d.status?.result === 'pass').map((d) => String(d.signingDomain ?? '').toLowerCase()).filter(Boolean),
+      dkimDomains: dkims
+        .filter((d) => d.status?.result === 'pass')
+        .map((d) => String(d.signingDomain ?? '').toLowerCase())
+        .filter(Boolean),
     };
   } catch {
-    return { spf: 'temperror', dkim: 'temperror', dmarc: 'temperror', arc: 'temperror', source: `mailauth (${opts.resolverName ?? 'resolver'}): failed`, dkimDomains: [] };
+    return {
+      spf: 'temperror',
+      dkim: 'temperror',
+      dmarc: 'temperror',
+      arc: 'temperror',
+      source: `mailauth (${opts.resolverName ?? 'resolver'}): failed`,
+      dkimDomains: [],
+    };
   }
 }
 

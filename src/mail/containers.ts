@@ -6,20 +6,56 @@ import { inflateRawSync } from 'node:zlib';
  * members are encrypted), Windows shortcuts (target and arguments). Every reader is bounded:
  * entry counts, depth, sizes, and decompression output are capped, so a bomb costs nothing.
  */
-export type TrueType = 'pe' | 'lnk' | 'iso' | 'udf' | 'fat' | 'vhd' | 'vhdx' | 'zip' | 'rar' | '7z' | 'gzip' | 'cab' | 'ole' | 'pdf' | 'rtf' | 'html' | 'png' | 'jpeg' | 'gif' | 'elf' | 'text' | 'unknown';
+export type TrueType =
+  | 'pe'
+  | 'lnk'
+  | 'iso'
+  | 'udf'
+  | 'fat'
+  | 'vhd'
+  | 'vhdx'
+  | 'zip'
+  | 'rar'
+  | '7z'
+  | 'gzip'
+  | 'cab'
+  | 'ole'
+  | 'pdf'
+  | 'rtf'
+  | 'html'
+  | 'png'
+  | 'jpeg'
+  | 'gif'
+  | 'elf'
+  | 'text'
+  | 'unknown';
 
 const LNK_MAGIC = Buffer.from('4c0000000114020000000000c000000000000046', 'hex');
 
 export function trueType(b: Uint8Array): TrueType {
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  const starts = (s: string | Buffer, at = 0) => (typeof s === 'string' ? Buffer.from(s, 'latin1') : s).equals(buf.subarray(at, at + (typeof s === 'string' ? s.length : s.length)));
+  const starts = (s: string | Buffer, at = 0) =>
+    (typeof s === 'string' ? Buffer.from(s, 'latin1') : s).equals(
+      buf.subarray(at, at + (typeof s === 'string' ? s.length : s.length)),
+    );
   if (starts('MZ')) return 'pe';
   if (starts(LNK_MAGIC)) return 'lnk';
   if (buf.length > 0x8006 && buf.toString('latin1', 0x8001, 0x8006) === 'CD001') return 'iso';
-  if (buf.length > 0x8006 && ['BEA01', 'NSR02', 'NSR03'].includes(buf.toString('latin1', 0x8001, 0x8006))) return 'udf';
+  if (buf.length > 0x8006 && ['BEA01', 'NSR02', 'NSR03'].includes(buf.toString('latin1', 0x8001, 0x8006)))
+    return 'udf';
   if (starts('vhdxfile')) return 'vhdx';
-  if (buf.length >= 512 && buf[510] === 0x55 && buf[511] === 0xaa && (buf.toString('latin1', 54, 57) === 'FAT' || buf.toString('latin1', 82, 85) === 'FAT')) return 'fat';
-  if (starts('conectix') || (buf.length >= 512 && buf.toString('latin1', buf.length - 512, buf.length - 504) === 'conectix')) return 'vhd';
+  if (
+    buf.length >= 512 &&
+    buf[510] === 0x55 &&
+    buf[511] === 0xaa &&
+    (buf.toString('latin1', 54, 57) === 'FAT' || buf.toString('latin1', 82, 85) === 'FAT')
+  )
+    return 'fat';
+  if (
+    starts('conectix') ||
+    (buf.length >= 512 && buf.toString('latin1', buf.length - 512, buf.length - 504) === 'conectix')
+  )
+    return 'vhd';
   if (starts('PK\x03\x04') || starts('PK\x05\x06')) return 'zip';
   if (starts('Rar!\x1a\x07')) return 'rar';
   if (starts('7z\xbc\xaf\x27\x1c')) return '7z';
@@ -34,16 +70,30 @@ export function trueType(b: Uint8Array): TrueType {
   if (starts('\x7fELF')) return 'elf';
   const head = buf.toString('latin1', 0, Math.min(buf.length, 2048)).toLowerCase();
   if (/<(html|!doctype html|script|body|head|form|meta|iframe|svg)\b/.test(head)) return 'html';
-  if (![...head].some((c) => { const x = c.charCodeAt(0); return x < 9 || (x > 13 && x < 32); })) return 'text';
+  if (
+    ![...head].some((c) => {
+      const x = c.charCodeAt(0);
+      return x < 9 || (x > 13 && x < 32);
+    })
+  )
+    return 'text';
   return 'unknown';
 }
 
-export interface Member { readonly name: string; readonly size: number; readonly encrypted?: boolean; readonly data?: Uint8Array }
+export interface Member {
+  readonly name: string;
+  readonly size: number;
+  readonly encrypted?: boolean;
+  readonly data?: Uint8Array;
+}
 
 export const LIMITS = { entries: 2000, memberBytes: 32 * 1024 * 1024, depth: 4 };
 
 /** What one message may spend on decompression, shared by every container in it (nested ones too). */
-export interface Budget { bytes: number; members: number }
+export interface Budget {
+  bytes: number;
+  members: number;
+}
 export const newBudget = (): Budget => ({ bytes: 64 * 1024 * 1024, members: 2000 });
 
 /** ISO 9660 directory tree (primary volume; Joliet names when present). */
@@ -58,7 +108,16 @@ export function listIso(b: Uint8Array): Member[] {
     const at = s * SECTOR;
     const type = buf[at];
     if (buf.toString('latin1', at + 1, at + 6) !== 'CD001') break;
-    if (type === 2 && buf[at + 88] === 0x25 && buf[at + 89] === 0x2f && [0x40, 0x43, 0x45].includes(buf[at + 90]!)) { pvd = at; joliet = true; break; }
+    if (
+      type === 2 &&
+      buf[at + 88] === 0x25 &&
+      buf[at + 89] === 0x2f &&
+      [0x40, 0x43, 0x45].includes(buf[at + 90]!)
+    ) {
+      pvd = at;
+      joliet = true;
+      break;
+    }
     if (type === 255) break;
   }
   if (pvd + 190 > buf.length) return out;
@@ -73,7 +132,10 @@ export function listIso(b: Uint8Array): Member[] {
     const end = Math.min(start + size, buf.length);
     for (let p = start; p < end && out.length < LIMITS.entries && records++ < LIMITS.entries * 4;) {
       const len = buf[p]!;
-      if (len === 0) { p = (Math.floor(p / SECTOR) + 1) * SECTOR; continue; }
+      if (len === 0) {
+        p = (Math.floor(p / SECTOR) + 1) * SECTOR;
+        continue;
+      }
       if (p + 33 > end) break;
       const ext = buf.readUInt32LE(p + 2);
       const dsize = buf.readUInt32LE(p + 10);
@@ -88,7 +150,10 @@ export function listIso(b: Uint8Array): Member[] {
       if (flags & 2) walk(ext, dsize, `${path}/`, depth + 1);
       else {
         const from = ext * SECTOR;
-        const data = from + dsize <= buf.length && dsize <= LIMITS.memberBytes ? buf.subarray(from, from + dsize) : undefined;
+        const data =
+          from + dsize <= buf.length && dsize <= LIMITS.memberBytes
+            ? buf.subarray(from, from + dsize)
+            : undefined;
         out.push({ name: path, size: dsize, ...(data ? { data } : {}) });
       }
     }
@@ -120,10 +185,16 @@ export function listFat(b: Uint8Array): Member[] {
     const name = ext ? `${base}.${ext}` : base;
     const cluster = buf.readUInt16LE(e + 26);
     const size = buf.readUInt32LE(e + 28);
-    if (attr & 0x10) { out.push({ name: `${name}/`, size: 0 }); continue; }
+    if (attr & 0x10) {
+      out.push({ name: `${name}/`, size: 0 });
+      continue;
+    }
     // Contents when the file is stored contiguously from its first cluster (as freshly made images are).
     const from = dataAt + (cluster - 2) * spc * bps;
-    const data = cluster >= 2 && size <= LIMITS.memberBytes && from + size <= buf.length ? buf.subarray(from, from + size) : undefined;
+    const data =
+      cluster >= 2 && size <= LIMITS.memberBytes && from + size <= buf.length
+        ? buf.subarray(from, from + size)
+        : undefined;
     out.push({ name, size, ...(data ? { data } : {}) });
   }
   return out;
@@ -134,7 +205,11 @@ export function listZip(b: Uint8Array, budget: Budget = newBudget()): Member[] {
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const out: Member[] = [];
   let eocd = -1;
-  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 65557); i--) if (buf.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 65557); i--)
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
   if (eocd < 0) return out;
   const count = buf.readUInt16LE(eocd + 10);
   let p = buf.readUInt32LE(eocd + 16);
@@ -152,13 +227,24 @@ export function listZip(b: Uint8Array, budget: Budget = newBudget()): Member[] {
     p += 46 + nlen + xlen + clen;
     const encrypted = (flags & 1) === 1;
     let data: Uint8Array | undefined;
-    if (!encrypted && !name.endsWith('/') && usize <= Math.min(LIMITS.memberBytes, budget.bytes) && local + 30 <= buf.length && buf.readUInt32LE(local) === 0x04034b50) {
+    if (
+      !encrypted &&
+      !name.endsWith('/') &&
+      usize <= Math.min(LIMITS.memberBytes, budget.bytes) &&
+      local + 30 <= buf.length &&
+      buf.readUInt32LE(local) === 0x04034b50
+    ) {
       const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
       const comp = buf.subarray(start, Math.min(start + csize, buf.length));
       try {
         if (method === 0) data = comp;
-        else if (method === 8) { data = inflateRawSync(comp, { maxOutputLength: Math.max(usize, 1) }); budget.bytes -= data.length; }
-      } catch { /* damaged or lying about its size: listed without contents */ }
+        else if (method === 8) {
+          data = inflateRawSync(comp, { maxOutputLength: Math.max(usize, 1) });
+          budget.bytes -= data.length;
+        }
+      } catch {
+        /* damaged or lying about its size: listed without contents */
+      }
     }
     out.push({ name, size: usize, ...(encrypted ? { encrypted } : {}), ...(data ? { data } : {}) });
   }
@@ -166,7 +252,12 @@ export function listZip(b: Uint8Array, budget: Budget = newBudget()): Member[] {
 }
 
 /** A shortcut's target and arguments (the StringData section), as far as they parse. */
-export function readLnk(b: Uint8Array): { target?: string; arguments?: string; workingDir?: string; icon?: string } {
+export function readLnk(b: Uint8Array): {
+  target?: string;
+  arguments?: string;
+  workingDir?: string;
+  icon?: string;
+} {
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   if (buf.length < 76) return {};
   const flags = buf.readUInt32LE(20);
@@ -174,25 +265,44 @@ export function readLnk(b: Uint8Array): { target?: string; arguments?: string; w
   const out: { target?: string; arguments?: string; workingDir?: string; icon?: string } = {};
   try {
     if (flags & 0x01) p += 2 + buf.readUInt16LE(p); // LinkTargetIDList
-    if (flags & 0x02 && p + 28 <= buf.length) { // LinkInfo: local base path
+    if (flags & 0x02 && p + 28 <= buf.length) {
+      // LinkInfo: local base path
       const size = buf.readUInt32LE(p);
       const baseOff = buf.readUInt32LE(p + 16);
-      if (baseOff && p + baseOff < buf.length) { const z = buf.indexOf(0, p + baseOff); out.target = buf.toString('latin1', p + baseOff, z < 0 ? Math.min(buf.length, p + baseOff + 260) : z); }
+      if (baseOff && p + baseOff < buf.length) {
+        const z = buf.indexOf(0, p + baseOff);
+        out.target = buf.toString('latin1', p + baseOff, z < 0 ? Math.min(buf.length, p + baseOff + 260) : z);
+      }
       p += size;
     }
     const unicode = (flags & 0x80) !== 0;
-    const str = () => { const n = buf.readUInt16LE(p); p += 2; const bytes = unicode ? n * 2 : n; const s = buf.toString(unicode ? 'utf16le' : 'latin1', p, p + bytes); p += bytes; return s; };
+    const str = () => {
+      const n = buf.readUInt16LE(p);
+      p += 2;
+      const bytes = unicode ? n * 2 : n;
+      const s = buf.toString(unicode ? 'utf16le' : 'latin1', p, p + bytes);
+      p += bytes;
+      return s;
+    };
     if (flags & 0x04) str(); // name
-    if (flags & 0x08) { const rel = str(); out.target ??= rel; }
+    if (flags & 0x08) {
+      const rel = str();
+      out.target ??= rel;
+    }
     if (flags & 0x10) out.workingDir = str();
     if (flags & 0x20) out.arguments = str();
     if (flags & 0x40) out.icon = str();
-  } catch { /* truncated: keep what was read */ }
+  } catch {
+    /* truncated: keep what was read */
+  }
   return out;
 }
 
 /** OLE compound file with a VBA project (classic Office macros). */
 export function oleHasMacros(b: Uint8Array): boolean {
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  return buf.indexOf(Buffer.from('_VBA_PROJECT', 'utf16le')) >= 0 || buf.indexOf(Buffer.from('VBA', 'utf16le')) >= 0 && buf.indexOf('Attribute VB_', 0, 'latin1') >= 0;
+  return (
+    buf.indexOf(Buffer.from('_VBA_PROJECT', 'utf16le')) >= 0 ||
+    (buf.indexOf(Buffer.from('VBA', 'utf16le')) >= 0 && buf.indexOf('Attribute VB_', 0, 'latin1') >= 0)
+  );
 }

@@ -31,31 +31,51 @@ export interface MailConfig {
   readonly all?: boolean;
 }
 
-const SEVERITY: Record<Action, Severity> = { no_action: 'info', add_header: 'medium', quarantine: 'high', reject: 'critical' };
+const SEVERITY: Record<Action, Severity> = {
+  no_action: 'info',
+  add_header: 'medium',
+  quarantine: 'high',
+  reject: 'critical',
+};
 
 export const MAIL_RULES = new URL('./rules/mail.yar', import.meta.url);
 let rules: YaraX | undefined;
 function yara(): (data: Uint8Array) => string[] {
   rules ??= compile(readFileSync(MAIL_RULES, 'utf8'));
-  return (data) => rules!.scan(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).map((m) => m.ruleIdentifier);
+  return (data) =>
+    rules!.scan(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).map((m) => m.ruleIdentifier);
 }
 
 function resolverFor(spec: string | undefined): { resolver?: Resolver; resolverName?: string } {
   if (!spec || spec === 'none') return {};
-  if (spec === 'live') return { resolver: (name, type) => dns.resolve(name, type) as Promise<unknown[]>, resolverName: 'dns' };
+  if (spec === 'live')
+    return { resolver: (name, type) => dns.resolve(name, type) as Promise<unknown[]>, resolverName: 'dns' };
   return { resolver: zoneResolver(spec), resolverName: `zone ${spec}` };
 }
 
 export function analyzeOptions(cfg: MailConfig, intel: AnalyzeOptions['intel']): AnalyzeOptions {
   const scoring: Scoring = cfg.scoring ? loadScoring(cfg.scoring) : loadScoring();
   return {
-    scoring, ...(intel ? { intel } : {}), yara: yara(), ...(cfg.resolveLinks ? { resolveLinks: { maxLinks: cfg.resolveLinks } } : {}),
-    auth: { ...(cfg.trustedAuthserv ? { trustedAuthserv: cfg.trustedAuthserv } : {}), ...resolverFor(cfg.dns), ...(cfg.ip ? { ip: cfg.ip } : {}), ...(cfg.helo ? { helo: cfg.helo } : {}), ...(cfg.sender ? { sender: cfg.sender } : {}) },
+    scoring,
+    ...(intel ? { intel } : {}),
+    yara: yara(),
+    ...(cfg.resolveLinks ? { resolveLinks: { maxLinks: cfg.resolveLinks } } : {}),
+    auth: {
+      ...(cfg.trustedAuthserv ? { trustedAuthserv: cfg.trustedAuthserv } : {}),
+      ...resolverFor(cfg.dns),
+      ...(cfg.ip ? { ip: cfg.ip } : {}),
+      ...(cfg.helo ? { helo: cfg.helo } : {}),
+      ...(cfg.sender ? { sender: cfg.sender } : {}),
+    },
   };
 }
 
 export function verdictFinding(v: MailVerdict, rec: Pick<MailRecord, 'source'>): Finding {
-  const top = v.signals.filter((s) => s.weight > 0).slice(0, 4).map((s) => s.name).join(', ');
+  const top = v.signals
+    .filter((s) => s.weight > 0)
+    .slice(0, 4)
+    .map((s) => s.name)
+    .join(', ');
   const time = v.date && !Number.isNaN(Date.parse(v.date)) ? new Date(v.date).toISOString() : undefined;
   return makeFinding({
     rule: 'mail.verdict',
@@ -65,13 +85,21 @@ export function verdictFinding(v: MailVerdict, rec: Pick<MailRecord, 'source'>):
     ...(time ? { time } : {}),
     source: rec.source,
     evidence: JSON.parse(JSON.stringify(v)) as Finding['evidence'],
-    ...(v.action !== 'no_action' ? { remediation: v.action === 'add_header' ? 'Deliver with a warning header; review the signals.' : 'Quarantine the message; search the other mailboxes for the same sender, links and attachments.' } : {}),
+    ...(v.action !== 'no_action'
+      ? {
+          remediation:
+            v.action === 'add_header'
+              ? 'Deliver with a warning header; review the signals.'
+              : 'Quarantine the message; search the other mailboxes for the same sender, links and attachments.',
+        }
+      : {}),
   });
 }
 
 export const mailVerdictDetector = defineDetector({
   id: 'mail.verdict',
-  description: 'Scores each message: sender impersonation, lookalike domains, authentication, links (unwrapped), attachments by content (ISO/LNK/HTML smuggling/macros), the lure — named signals with weights',
+  description:
+    'Scores each message: sender impersonation, lookalike domains, authentication, links (unwrapped), attachments by content (ISO/LNK/HTML smuggling/macros), the lure — named signals with weights',
   kinds: ['mail'],
   rules: [{ id: 'mail.verdict', title: 'Mail verdict (score, action and the signals behind it)' }],
   create(ctx) {

@@ -2,14 +2,21 @@ import PostalMime, { type Email } from 'postal-mime';
 import type { MailRecord } from '../model/records.ts';
 
 /** MIME limits: mail is attacker-written (nesting bombs, header floods). */
-export const PARSE_LIMITS = { maxNestingDepth: 32, maxHeadersSize: 1024 * 1024, maxRfc822NestingDepth: 4 } as const;
+export const PARSE_LIMITS = {
+  maxNestingDepth: 32,
+  maxHeadersSize: 1024 * 1024,
+  maxRfc822NestingDepth: 4,
+} as const;
 
 // One parse per message, however many detectors look at it.
 const cache = new WeakMap<MailRecord, Promise<Email>>();
 
 export function parseMail(rec: MailRecord): Promise<Email> {
   let p = cache.get(rec);
-  if (!p) { p = PostalMime.parse(rec.raw, PARSE_LIMITS); cache.set(rec, p); }
+  if (!p) {
+    p = PostalMime.parse(rec.raw, PARSE_LIMITS);
+    cache.set(rec, p);
+  }
   return p;
 }
 

@@ -16,7 +16,11 @@ export async function* readMessage(ctx: ReadContext): AsyncGenerator<MailRecord[
       parts.push(chunk.subarray(0, MAX_MESSAGE_BYTES - size));
       size = MAX_MESSAGE_BYTES;
       cut = true;
-      ctx.problem({ level: 'warning', source: { path: ctx.path }, message: `message larger than ${MAX_MESSAGE_BYTES} bytes; analysed the first ${MAX_MESSAGE_BYTES}` });
+      ctx.problem({
+        level: 'warning',
+        source: { path: ctx.path },
+        message: `message larger than ${MAX_MESSAGE_BYTES} bytes; analysed the first ${MAX_MESSAGE_BYTES}`,
+      });
       continue;
     }
     parts.push(chunk);
@@ -62,7 +66,11 @@ export async function* readMbox(ctx: ReadContext): AsyncGenerator<MailRecord[]> 
       bytes += line.length + 1;
       if (bytes > MAX_MESSAGE_BYTES) {
         cut = true;
-        ctx.problem({ level: 'warning', source: { path: ctx.path, line: startLine }, message: `message larger than ${MAX_MESSAGE_BYTES} bytes; analysed the first part` });
+        ctx.problem({
+          level: 'warning',
+          source: { path: ctx.path, line: startLine },
+          message: `message larger than ${MAX_MESSAGE_BYTES} bytes; analysed the first part`,
+        });
         continue;
       }
       current.push(line);

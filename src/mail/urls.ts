@@ -10,7 +10,10 @@ const HREF_RE = /\bhref\s*=\s*["']?([^"'\s>]{1,2048})/gi;
 export function extractUrls(text: string, html: string): string[] {
   const out = new Set<string>();
   for (const src of [text, html]) {
-    for (const m of src.matchAll(URL_RE)) { out.add(clean(m[0])); if (out.size >= MAX_URLS) return [...out]; }
+    for (const m of src.matchAll(URL_RE)) {
+      out.add(clean(m[0]));
+      if (out.size >= MAX_URLS) return [...out];
+    }
   }
   for (const m of html.matchAll(HREF_RE)) {
     const u = decodeEntities(m[1]!);
@@ -25,7 +28,11 @@ export function unwrap(url: string, depth = 0): string[] {
   const out = [url];
   if (depth >= 3) return out;
   let u: URL;
-  try { u = new URL(url); } catch { return out; }
+  try {
+    u = new URL(url);
+  } catch {
+    return out;
+  }
   const host = u.hostname.toLowerCase();
   const candidates: string[] = [];
   if (host.endsWith('safelinks.protection.outlook.com')) candidates.push(u.searchParams.get('url') ?? '');
@@ -35,14 +42,29 @@ export function unwrap(url: string, depth = 0): string[] {
     const v2 = u.searchParams.get('u');
     if (v2) candidates.push(v2.replace(/-/g, '%').replace(/_/g, '/'));
   } else {
-    for (const k of ['url', 'u', 'q', 'redirect', 'redirect_uri', 'target', 'dest', 'destination', 'link', 'r']) {
+    for (const k of [
+      'url',
+      'u',
+      'q',
+      'redirect',
+      'redirect_uri',
+      'target',
+      'dest',
+      'destination',
+      'link',
+      'r',
+    ]) {
       const v = u.searchParams.get(k);
       if (v && /^https?:(\/|%2f)/i.test(v)) candidates.push(v);
     }
   }
   for (const c of candidates) {
     let t = c;
-    try { if (/^https?%3a/i.test(t)) t = decodeURIComponent(t); } catch { /* keep as is */ }
+    try {
+      if (/^https?%3a/i.test(t)) t = decodeURIComponent(t);
+    } catch {
+      /* keep as is */
+    }
     if (/^https?:\/\//i.test(t)) out.push(...unwrap(t, depth + 1));
   }
   return out;
@@ -53,5 +75,8 @@ function clean(u: string): string {
 }
 
 function decodeEntities(s: string): string {
-  return s.replace(/&amp;/g, '&').replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))).replace(/&#(\d+);/g, (_, d: string) => String.fromCharCode(Number(d)));
+  return s
+    .replace(/&amp;/g, '&')
+    .replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/&#(\d+);/g, (_, d: string) => String.fromCharCode(Number(d)));
 }

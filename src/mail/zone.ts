@@ -14,7 +14,8 @@ type Rec = { type: string; value: unknown };
 function tokens(line: string): string[] {
   const out: string[] = [];
   const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (let m = re.exec(line); m; m = re.exec(line)) out.push(m[1] !== undefined ? `"${m[1].replace(/\\(.)/g, '$1')}` : m[2]!);
+  for (let m = re.exec(line); m; m = re.exec(line))
+    out.push(m[1] !== undefined ? `"${m[1].replace(/\\(.)/g, '$1')}` : m[2]!);
   return out;
 }
 
@@ -23,14 +24,22 @@ export function parseZone(text: string, file = 'zone'): Map<string, Rec[]> {
   let origin = '';
   let last = '';
   // Parentheses continue a record over several lines.
-  const joined = text.replace(/;[^\n"]*$/gm, '').replace(/\(([^)]*)\)/g, (_, body: string) => body.replace(/\n/g, ' '));
+  const joined = text
+    .replace(/;[^\n"]*$/gm, '')
+    .replace(/\(([^)]*)\)/g, (_, body: string) => body.replace(/\n/g, ' '));
   joined.split('\n').forEach((raw, i) => {
     if (!raw.trim()) return;
     const t = tokens(raw);
-    if (t[0] === '$ORIGIN') { origin = (t[1] ?? '').replace(/\.$/, '').toLowerCase(); return; }
+    if (t[0] === '$ORIGIN') {
+      origin = (t[1] ?? '').replace(/\.$/, '').toLowerCase();
+      return;
+    }
     if (t[0]?.startsWith('$')) return;
     let owner: string;
-    if (/^\s/.test(raw)) owner = last; else { owner = t.shift()!; }
+    if (/^\s/.test(raw)) owner = last;
+    else {
+      owner = t.shift()!;
+    }
     if (owner === '@') owner = origin;
     else if (!owner.endsWith('.') && origin && owner !== last) owner = `${owner}.${origin}`;
     owner = owner.replace(/\.$/, '').toLowerCase();
@@ -40,10 +49,21 @@ export function parseZone(text: string, file = 'zone'): Map<string, Rec[]> {
     if (!type) throw new Error(`${file}:${i + 1}: no record type`);
     let value: unknown;
     switch (type) {
-      case 'TXT': value = t.map((x) => (x.startsWith('"') ? x.slice(1) : x)); break;
-      case 'MX': value = { priority: Number(t[0]), exchange: (t[1] ?? '').replace(/\.$/, '') }; break;
-      case 'A': case 'AAAA': case 'CNAME': case 'PTR': case 'NS': value = (t[0] ?? '').replace(/\.$/, ''); break;
-      default: throw new Error(`${file}:${i + 1}: record type ${type} is not supported in an offline zone`);
+      case 'TXT':
+        value = t.map((x) => (x.startsWith('"') ? x.slice(1) : x));
+        break;
+      case 'MX':
+        value = { priority: Number(t[0]), exchange: (t[1] ?? '').replace(/\.$/, '') };
+        break;
+      case 'A':
+      case 'AAAA':
+      case 'CNAME':
+      case 'PTR':
+      case 'NS':
+        value = (t[0] ?? '').replace(/\.$/, '');
+        break;
+      default:
+        throw new Error(`${file}:${i + 1}: record type ${type} is not supported in an offline zone`);
     }
     const l = zone.get(owner) ?? [];
     l.push({ type, value });
@@ -58,8 +78,15 @@ export function zoneResolver(file: string): Resolver {
   let zone: Map<string, Rec[]>;
   if (text.trimStart().startsWith('{')) {
     zone = new Map();
-    for (const [name, types] of Object.entries(JSON.parse(text) as Record<string, Record<string, unknown[]>>)) {
-      zone.set(name.toLowerCase().replace(/\.$/, ''), Object.entries(types).flatMap(([type, values]) => values.map((value) => ({ type: type.toUpperCase(), value }))));
+    for (const [name, types] of Object.entries(
+      JSON.parse(text) as Record<string, Record<string, unknown[]>>,
+    )) {
+      zone.set(
+        name.toLowerCase().replace(/\.$/, ''),
+        Object.entries(types).flatMap(([type, values]) =>
+          values.map((value) => ({ type: type.toUpperCase(), value })),
+        ),
+      );
     }
   } else zone = parseZone(text, file);
   return resolverFor(zone);
@@ -83,4 +110,6 @@ export function resolverFor(zone: Map<string, Rec[]>): Resolver {
 }
 
 /** The resolver for `--dns none`: every lookup fails as "no such name" (authentication can only say none). */
-export const noDns: Resolver = async (name, type) => { throw Object.assign(new Error(`ENOTFOUND ${name} ${type}`), { code: 'ENOTFOUND' }); };
+export const noDns: Resolver = async (name, type) => {
+  throw Object.assign(new Error(`ENOTFOUND ${name} ${type}`), { code: 'ENOTFOUND' });
+};

@@ -54,7 +54,13 @@ export interface Detector<K extends RecordKind = RecordKind> extends DetectorInf
 }
 
 /** Erases the record kind after checking it statically, so detectors of any kinds fit one list. */
-export type AnyDetector = DetectorInfo & { create(ctx: DetectorContext): { onRecord(record: VigilRecord, emit: Emit): void | Promise<void>; finish?(emit: Emit): void | Promise<void>; lineFilterFor?(kind: RecordKind): RegExp | undefined } };
+export type AnyDetector = DetectorInfo & {
+  create(ctx: DetectorContext): {
+    onRecord(record: VigilRecord, emit: Emit): void | Promise<void>;
+    finish?(emit: Emit): void | Promise<void>;
+    lineFilterFor?(kind: RecordKind): RegExp | undefined;
+  };
+};
 
 export function defineDetector<K extends RecordKind>(d: Detector<K>): AnyDetector {
   return d as unknown as AnyDetector;

@@ -10,7 +10,8 @@ export interface SourceRef {
 }
 
 /** A JSON value that is safe to put in evidence (no functions, no undefined inside). */
-export type EvidenceValue = string | number | boolean | null | readonly EvidenceValue[] | { readonly [k: string]: EvidenceValue };
+export type EvidenceValue =
+  string | number | boolean | null | readonly EvidenceValue[] | { readonly [k: string]: EvidenceValue };
 
 /**
  * The one shape every detector emits (DESIGN.md, "The Finding"). Keys are never renamed once
@@ -33,7 +34,10 @@ export interface Finding {
 }
 
 /** Fields a detector must give; the rest have sensible defaults. */
-export type FindingInit = Omit<Finding, 'cve' | 'attack'> & { cve?: readonly string[]; attack?: readonly string[] };
+export type FindingInit = Omit<Finding, 'cve' | 'attack'> & {
+  cve?: readonly string[];
+  attack?: readonly string[];
+};
 
 /**
  * Text cut from attacker-written input can end in half a surrogate pair (an emoji sliced at 80
@@ -42,7 +46,8 @@ export type FindingInit = Omit<Finding, 'cve' | 'attack'> & { cve?: readonly str
 function wellFormed<T>(v: T): T {
   if (typeof v === 'string') return v.toWellFormed() as T;
   if (Array.isArray(v)) return v.map(wellFormed) as T;
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.toWellFormed(), wellFormed(x)])) as T;
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.toWellFormed(), wellFormed(x)])) as T;
   return v;
 }
 

@@ -7,28 +7,60 @@ import { countBySeverity, formatBytes, groupByRule, skippedByReason, where, type
  * network (a Content-Security-Policy forbids it). Every string from the input is escaped: the
  * evidence is attacker text.
  */
-const COLOR: Record<Severity, string> = { critical: '#8b0000', high: '#d32f2f', medium: '#ef8f00', low: '#1e88e5', info: '#78909c' };
+const COLOR: Record<Severity, string> = {
+  critical: '#8b0000',
+  high: '#d32f2f',
+  medium: '#ef8f00',
+  low: '#1e88e5',
+  info: '#78909c',
+};
 
 export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+  return s.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
+  );
 }
 
 /** A section a command adds above the findings (already escaped HTML). */
-export interface HtmlSection { readonly title: string; readonly html: string }
+export interface HtmlSection {
+  readonly title: string;
+  readonly html: string;
+}
 
 export function renderHtml(report: Report, sections: readonly HtmlSection[] = []): string {
   const counts = countBySeverity(report.findings);
   const secs = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
-  const cards = [...SEVERITIES].reverse().map((s) =>
-    `<label class="card" style="border-color:${COLOR[s]}"><input type="checkbox" class="sev" value="${s}" checked><b style="color:${COLOR[s]}">${counts[s]}</b> ${s}</label>`).join('');
-  const groups = groupByRule(report).map((g) => `
+  const cards = [...SEVERITIES]
+    .reverse()
+    .map(
+      (s) =>
+        `<label class="card" style="border-color:${COLOR[s]}"><input type="checkbox" class="sev" value="${s}" checked><b style="color:${COLOR[s]}">${counts[s]}</b> ${s}</label>`,
+    )
+    .join('');
+  const groups = groupByRule(report)
+    .map(
+      (g) => `
 <section class="group" data-sev="${g.severity}">
   <h3><span class="badge" style="background:${COLOR[g.severity]}">${g.severity}</span> <code>${esc(g.rule)}</code> — ${esc(g.title)} <small>(${g.findings.length})</small></h3>
   ${g.findings.map(findingHtml).join('\n')}
-</section>`).join('\n');
+</section>`,
+    )
+    .join('\n');
 
-  const problems = report.problems.length ? `<section><h2>Problems (${report.problems.length})</h2><p>These inputs were not fully analysed.</p><ul>${report.problems.map((p) => `<li><b>${p.level}</b> <code>${esc(where(p))}</code>: ${esc(p.message)}</li>`).join('')}</ul></section>` : '';
-  const skipped = report.skipped.length ? `<section><h2>Not parsed (${report.skipped.length})</h2><p>No reader for their content; their hashes were still checked.</p><table><tr><th>Files</th><th>Reason</th><th>Examples</th></tr>${skippedByReason(report.skipped).map((r) => `<tr><td>${r.count}</td><td>${esc(r.reason)}</td><td>${r.examples.map((e) => `<code>${esc(e)}</code>`).join(' ')}</td></tr>`).join('')}</table></section>` : '';
+  const problems = report.problems.length
+    ? `<section><h2>Problems (${report.problems.length})</h2><p>These inputs were not fully analysed.</p><ul>${report.problems.map((p) => `<li><b>${p.level}</b> <code>${esc(where(p))}</code>: ${esc(p.message)}</li>`).join('')}</ul></section>`
+    : '';
+  const skipped = report.skipped.length
+    ? `<section><h2>Not parsed (${report.skipped.length})</h2><p>No reader for their content; their hashes were still checked.</p><table><tr><th>Files</th><th>Reason</th><th>Examples</th></tr>${skippedByReason(
+        report.skipped,
+      )
+        .map(
+          (r) =>
+            `<tr><td>${r.count}</td><td>${esc(r.reason)}</td><td>${r.examples.map((e) => `<code>${esc(e)}</code>`).join(' ')}</td></tr>`,
+        )
+        .join('')}</table></section>`
+    : '';
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -79,7 +111,9 @@ ${skipped}
 
 function findingHtml(f: Finding): string {
   const meta = [f.time ?? '', f.host ?? '', where(f)].filter(Boolean).map(esc).join(' · ');
-  const ev = Object.entries(f.evidence).map(([k, v]) => `<tr><th>${esc(k)}</th><td class="v">${esc(show(v))}</td></tr>`).join('');
+  const ev = Object.entries(f.evidence)
+    .map(([k, v]) => `<tr><th>${esc(k)}</th><td class="v">${esc(show(v))}</td></tr>`)
+    .join('');
   const tags = [...f.cve, ...f.attack].map((t) => `<code>${esc(t)}</code>`).join('');
   return `<details class="finding" data-sev="${f.severity}"><summary><span class="badge" style="background:${COLOR[f.severity]}">${f.severity}</span> ${esc(f.title)}<span class="meta">${meta}</span></summary>
 <div class="tags">${tags}</div><table>${ev}</table>${f.remediation ? `<p class="fix"><b>Fix:</b> ${esc(f.remediation)}</p>` : ''}</details>`;
@@ -95,13 +129,29 @@ export function timeline(findings: readonly Finding[]): string {
   if (timed.length === 0) return '<p>No finding carries a time.</p>';
   let min = Infinity;
   let max = -Infinity;
-  for (const x of timed) { if (x.t < min) min = x.t; if (x.t > max) max = x.t; }
+  for (const x of timed) {
+    if (x.t < min) min = x.t;
+    if (x.t > max) max = x.t;
+  }
   const buckets = 60;
   const span = Math.max(1, max - min);
-  const bins = Array.from({ length: buckets }, () => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>);
+  const bins = Array.from(
+    { length: buckets },
+    () => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
+  );
   for (const x of timed) bins[Math.min(buckets - 1, Math.floor(((x.t - min) / span) * buckets))]![x.s]++;
-  const peak = bins.reduce((m, b) => Math.max(m, SEVERITIES.reduce((n, s) => n + b[s], 0)), 0);
-  const W = 900, H = 140, pad = 24, bw = (W - 2 * pad) / buckets;
+  const peak = bins.reduce(
+    (m, b) =>
+      Math.max(
+        m,
+        SEVERITIES.reduce((n, s) => n + b[s], 0),
+      ),
+    0,
+  );
+  const W = 900,
+    H = 140,
+    pad = 24,
+    bw = (W - 2 * pad) / buckets;
   const bars: string[] = [];
   bins.forEach((b, i) => {
     let y = H - pad;
@@ -110,7 +160,9 @@ export function timeline(findings: readonly Finding[]): string {
       const h = (b[s] / peak) * (H - 2 * pad);
       y -= h;
       const from = new Date(min + (i * span) / buckets).toISOString();
-      bars.push(`<rect x="${(pad + i * bw).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLOR[s]}"><title>${b[s]} ${s} from ${from}</title></rect>`);
+      bars.push(
+        `<rect x="${(pad + i * bw).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLOR[s]}"><title>${b[s]} ${s} from ${from}</title></rect>`,
+      );
     }
   });
   return `<svg role="img" aria-label="Findings over time" viewBox="0 0 ${W} ${H}" width="100%" style="max-width:${W}px;background:#fff;border-radius:6px">

@@ -14,24 +14,44 @@ import type { ScanSinks, ScanStats } from './scan.ts';
  * back here. Only for detectors whose state does not span files, or whose findings the caller
  * merges afterwards (exchange hunt merges the build timeline).
  */
-export interface Entry { readonly abs: string; readonly display: string; readonly follow?: boolean; readonly size: number }
+export interface Entry {
+  readonly abs: string;
+  readonly display: string;
+  readonly follow?: boolean;
+  readonly size: number;
+}
 
 export function planEntries(roots: readonly string[]): { entries: Entry[]; problems: Problem[] } {
   const entries: Entry[] = [];
   const problems: Problem[] = [];
   const visit = (abs: string, display: string, root: boolean) => {
     let st;
-    try { st = root ? statSync(abs) : lstatSync(abs); } catch (e) { problems.push({ level: 'error', source: { path: display || abs }, message: (e as Error).message }); return; }
+    try {
+      st = root ? statSync(abs) : lstatSync(abs);
+    } catch (e) {
+      problems.push({ level: 'error', source: { path: display || abs }, message: (e as Error).message });
+      return;
+    }
     if (st.isDirectory()) {
       let names: string[];
-      try { names = readdirSync(abs).sort(); } catch (e) { problems.push({ level: 'error', source: { path: display || '.' }, message: (e as Error).message }); return; }
+      try {
+        names = readdirSync(abs).sort();
+      } catch (e) {
+        problems.push({ level: 'error', source: { path: display || '.' }, message: (e as Error).message });
+        return;
+      }
       for (const n of names) visit(join(abs, n), display ? posix.join(display, n) : n, false);
     } else entries.push({ abs, display, ...(root ? { follow: true } : {}), size: st.isFile() ? st.size : 0 });
   };
   for (const r of roots) {
     const prefix = roots.length > 1 ? basename(r.replace(/[\\/]+$/, '')) || r : '';
     let st;
-    try { st = statSync(r); } catch (e) { problems.push({ level: 'error', source: { path: r }, message: (e as Error).message }); continue; }
+    try {
+      st = statSync(r);
+    } catch (e) {
+      problems.push({ level: 'error', source: { path: r }, message: (e as Error).message });
+      continue;
+    }
     if (st.isDirectory()) visit(r, prefix, true);
     else visit(r, prefix || basename(r), true);
   }
@@ -63,8 +83,13 @@ export interface WorkerJob {
 }
 
 export type WorkerMessage =
-  | { t: 'finding'; f: Finding } | { t: 'problem'; p: Problem } | { t: 'skipped'; s: Skipped }
-  | { t: 'bytes'; n: number } | { t: 'file'; path: string } | { t: 'done'; stats: ScanStats } | { t: 'fatal'; message: string };
+  | { t: 'finding'; f: Finding }
+  | { t: 'problem'; p: Problem }
+  | { t: 'skipped'; s: Skipped }
+  | { t: 'bytes'; n: number }
+  | { t: 'file'; path: string }
+  | { t: 'done'; stats: ScanStats }
+  | { t: 'fatal'; message: string };
 
 export function workerCount(entries: readonly Entry[]): number {
   const total = entries.reduce((s, e) => s + e.size, 0);
@@ -73,27 +98,56 @@ export function workerCount(entries: readonly Entry[]): number {
   return Math.max(1, Math.min(availableParallelism(), 4, entries.length));
 }
 
-export async function scanParallel(job: Omit<WorkerJob, 'entries'>, entries: readonly Entry[], n: number, sinks: ScanSinks): Promise<ScanStats> {
+export async function scanParallel(
+  job: Omit<WorkerJob, 'entries'>,
+  entries: readonly Entry[],
+  n: number,
+  sinks: ScanSinks,
+): Promise<ScanStats> {
   const stats: ScanStats = { files: 0, archives: 0, bytes: 0, records: 0, kinds: {} };
   const shares = share(entries, n).filter((s) => s.length);
-  await Promise.all(shares.map((part) => new Promise<void>((resolve, reject) => {
-    const w = new Worker(new URL('./scan-worker.ts', import.meta.url), { workerData: { ...job, entries: part } satisfies WorkerJob });
-    w.on('message', (m: WorkerMessage) => {
-      switch (m.t) {
-        case 'finding': sinks.finding(m.f); break;
-        case 'problem': sinks.problem(m.p); break;
-        case 'skipped': sinks.skipped(m.s); break;
-        case 'bytes': sinks.bytes?.(m.n); break;
-        case 'file': sinks.fileDone?.(m.path); break;
-        case 'fatal': reject(new Error(m.message)); break;
-        case 'done':
-          stats.files += m.stats.files; stats.archives += m.stats.archives; stats.bytes += m.stats.bytes; stats.records += m.stats.records;
-          for (const [k, v] of Object.entries(m.stats.kinds)) (stats.kinds as Record<string, number>)[k] = ((stats.kinds as Record<string, number>)[k] ?? 0) + (v ?? 0);
-          break;
-      }
-    });
-    w.on('error', reject);
-    w.on('exit', () => resolve());
-  })));
+  await Promise.all(
+    shares.map(
+      (part) =>
+        new Promise<void>((resolve, reject) => {
+          const w = new Worker(new URL('./scan-worker.ts', import.meta.url), {
+            workerData: { ...job, entries: part } satisfies WorkerJob,
+          });
+          w.on('message', (m: WorkerMessage) => {
+            switch (m.t) {
+              case 'finding':
+                sinks.finding(m.f);
+                break;
+              case 'problem':
+                sinks.problem(m.p);
+                break;
+              case 'skipped':
+                sinks.skipped(m.s);
+                break;
+              case 'bytes':
+                sinks.bytes?.(m.n);
+                break;
+              case 'file':
+                sinks.fileDone?.(m.path);
+                break;
+              case 'fatal':
+                reject(new Error(m.message));
+                break;
+              case 'done':
+                stats.files += m.stats.files;
+                stats.archives += m.stats.archives;
+                stats.bytes += m.stats.bytes;
+                stats.records += m.stats.records;
+                for (const [k, v] of Object.entries(m.stats.kinds))
+                  (stats.kinds as Record<string, number>)[k] =
+                    ((stats.kinds as Record<string, number>)[k] ?? 0) + (v ?? 0);
+                break;
+            }
+          });
+          w.on('error', reject);
+          w.on('exit', () => resolve());
+        }),
+    ),
+  );
   return stats;
 }

@@ -2,7 +2,15 @@ import type { AnyDetector } from '../model/detector.ts';
 import type { FileKind } from '../model/records.ts';
 import type { Reader } from '../io/reader.ts';
 import { readExchangeCsv, readW3c } from '../exchange/logs.ts';
-import { readBind, readDnsCsv, readDnsmasq, readNameList, readPassiveDnsJson, readWindowsDns, readZeek } from '../dns/logs.ts';
+import {
+  readBind,
+  readDnsCsv,
+  readDnsmasq,
+  readNameList,
+  readPassiveDnsJson,
+  readWindowsDns,
+  readZeek,
+} from '../dns/logs.ts';
 import { readMbox, readMessage } from '../mail/read.ts';
 import { intelDetector } from '../intel/detectors.ts';
 import { proxyLogonSsrfDetector } from '../exchange/proxylogon-ssrf.ts';
@@ -73,8 +81,20 @@ export const DETECTORS: readonly AnyDetector[] = [
 
 /** What `exchange hunt` runs: the Exchange checks, web-shell content, indicators and file context. */
 export const EXCHANGE_DETECTORS: readonly AnyDetector[] = [
-  proxyLogonSsrfDetector, cve27065Detector, cve26858Detector, proxyShellDetector, webShellAccessDetector,
-  buildTimelineDetector, chopperDetector, yaraDetector, stagedFilesDetector, eventsDetector, webServerProcessDetector, intelDetector, orionDetector, sigmaDetector,
+  proxyLogonSsrfDetector,
+  cve27065Detector,
+  cve26858Detector,
+  proxyShellDetector,
+  webShellAccessDetector,
+  buildTimelineDetector,
+  chopperDetector,
+  yaraDetector,
+  stagedFilesDetector,
+  eventsDetector,
+  webServerProcessDetector,
+  intelDetector,
+  orionDetector,
+  sigmaDetector,
 ];
 
 /** Every detector, by id (worker threads rebuild their detector lists from ids). */

@@ -10,16 +10,35 @@ import type { FileKind } from '../model/records.ts';
 const job = workerData as WorkerJob;
 const post = (m: WorkerMessage) => parentPort!.postMessage(m);
 try {
-  const detectors = job.detectorIds.map((id) => { const d = ALL_DETECTORS.find((x) => x.id === id); if (!d) throw new Error(`unknown detector ${id}`); return d; });
-  const readers = Object.fromEntries(Object.entries(READERS).filter(([k]) => job.readerKinds.includes(k))) as typeof READERS;
-  const { index } = buildIndex(job.intelFeeds, job.builtinIntel);
-  const scanner = new Scanner({ detectors, readers, limits: DEFAULT_LIMITS, context: { intel: index, ...(job.yara.length ? { yara: job.yara } : {}), ...(job.sigma ? { sigma: job.sigma } : {}), ...(job.mail ? { mail: job.mail } : {}) } }, {
-    finding: (f) => post({ t: 'finding', f }),
-    problem: (p) => post({ t: 'problem', p }),
-    skipped: (s) => post({ t: 'skipped', s }),
-    bytes: (n) => post({ t: 'bytes', n }),
-    fileDone: (path) => post({ t: 'file', path }),
+  const detectors = job.detectorIds.map((id) => {
+    const d = ALL_DETECTORS.find((x) => x.id === id);
+    if (!d) throw new Error(`unknown detector ${id}`);
+    return d;
   });
+  const readers = Object.fromEntries(
+    Object.entries(READERS).filter(([k]) => job.readerKinds.includes(k)),
+  ) as typeof READERS;
+  const { index } = buildIndex(job.intelFeeds, job.builtinIntel);
+  const scanner = new Scanner(
+    {
+      detectors,
+      readers,
+      limits: DEFAULT_LIMITS,
+      context: {
+        intel: index,
+        ...(job.yara.length ? { yara: job.yara } : {}),
+        ...(job.sigma ? { sigma: job.sigma } : {}),
+        ...(job.mail ? { mail: job.mail } : {}),
+      },
+    },
+    {
+      finding: (f) => post({ t: 'finding', f }),
+      problem: (p) => post({ t: 'problem', p }),
+      skipped: (s) => post({ t: 'skipped', s }),
+      bytes: (n) => post({ t: 'bytes', n }),
+      fileDone: (path) => post({ t: 'file', path }),
+    },
+  );
   const stats = await scanner.scanEntries(job.entries);
   post({ t: 'done', stats: { ...stats, kinds: { ...stats.kinds } as Partial<Record<FileKind, number>> } });
 } catch (e) {

@@ -10,7 +10,13 @@ import type { Reader } from '../io/reader.ts';
 import type { AnyDetector, DetectorContext, Emit } from '../model/detector.ts';
 import type { Finding } from '../model/finding.ts';
 import type { Problem, Skipped } from '../model/problem.ts';
-import { HEAD_BYTES, type FileKind, type FileRecord, type RecordKind, type VigilRecord } from '../model/records.ts';
+import {
+  HEAD_BYTES,
+  type FileKind,
+  type FileRecord,
+  type RecordKind,
+  type VigilRecord,
+} from '../model/records.ts';
 import type { Limits } from './limits.ts';
 import { openEntry, openZip, openZipBuffer, zipEntries, type ZipFile } from './zip.ts';
 
@@ -56,7 +62,13 @@ function recordKindOf(kind: FileKind): RecordKind | null {
   if (kind === 'exchange.inventory') return 'exchange.server';
   if (kind === 'winevent.xml' || kind === 'winevent.csv' || kind === 'winevent.evtx') return 'winevent';
   if (kind === 'mail.message' || kind === 'mail.mbox') return 'mail';
-  if (kind === 'exchange.httpproxy' || kind === 'exchange.ecp' || kind === 'exchange.oab' || kind === 'iis.w3c') return kind;
+  if (
+    kind === 'exchange.httpproxy' ||
+    kind === 'exchange.ecp' ||
+    kind === 'exchange.oab' ||
+    kind === 'iis.w3c'
+  )
+    return kind;
   return null;
 }
 
@@ -90,7 +102,9 @@ export class Scanner {
       const prefix = roots.length > 1 ? basename(root.replace(/[\\/]+$/, '')) || root : '';
       // A root the user named is followed even when it is a link; links found inside are not.
       let st;
-      try { st = statSync(root); } catch (e) {
+      try {
+        st = statSync(root);
+      } catch (e) {
         this.sinks.problem({ level: 'error', source: { path: root }, message: errText(e) });
         continue;
       }
@@ -101,7 +115,9 @@ export class Scanner {
   }
 
   /** Scan given entries (a share of a walk planned elsewhere, e.g. by the parallel scanner). */
-  async scanEntries(entries: readonly { abs: string; display: string; follow?: boolean }[]): Promise<ScanStats> {
+  async scanEntries(
+    entries: readonly { abs: string; display: string; follow?: boolean }[],
+  ): Promise<ScanStats> {
     for (const e of entries) await this.walkPath(e.abs, e.display, e.follow ?? false);
     return this.finish();
   }
@@ -109,8 +125,14 @@ export class Scanner {
   private async finish(): Promise<ScanStats> {
     await this.hasher.close();
     for (const r of this.all) {
-      try { await r.run.finish?.(this.emit); } catch (e) {
-        this.sinks.problem({ level: 'error', source: { path: '' }, message: `detector ${r.id} failed while finishing: ${errText(e)}` });
+      try {
+        await r.run.finish?.(this.emit);
+      } catch (e) {
+        this.sinks.problem({
+          level: 'error',
+          source: { path: '' },
+          message: `detector ${r.id} failed while finishing: ${errText(e)}`,
+        });
       }
     }
     return this.stats;
@@ -118,7 +140,9 @@ export class Scanner {
 
   private async walkDir(abs: string, display: string): Promise<void> {
     let names: string[];
-    try { names = readdirSync(abs); } catch (e) {
+    try {
+      names = readdirSync(abs);
+    } catch (e) {
       this.sinks.problem({ level: 'error', source: { path: display || '.' }, message: errText(e) });
       return;
     }
@@ -130,7 +154,9 @@ export class Scanner {
     // Synchronous metadata and small reads: a collection is mostly small files, and a thread-pool
     // round trip per call costs more than the call (measured: 3x on 4,000 Sigma rules).
     let st;
-    try { st = follow ? statSync(abs) : lstatSync(abs); } catch (e) {
+    try {
+      st = follow ? statSync(abs) : lstatSync(abs);
+    } catch (e) {
       this.sinks.problem({ level: 'error', source: { path: display }, message: errText(e) });
       return;
     }
@@ -146,11 +172,28 @@ export class Scanner {
   }
 
   /** Sniff, read and hash one byte stream (a file, an archive member, a decompressed stream). */
-  private async scanStream(stream: AsyncIterable<Uint8Array> & { destroy?: () => void }, display: string, name: string, depth: number, diskPath?: string, small = false): Promise<void> {
+  private async scanStream(
+    stream: AsyncIterable<Uint8Array> & { destroy?: () => void },
+    display: string,
+    name: string,
+    depth: number,
+    diskPath?: string,
+    small = false,
+  ): Promise<void> {
     // Small files are hashed here; large streams on the hashing thread, beside the parsing.
     // Hashes only when a detector looks at file records (`dns sunburst` needs none).
     const hashes = !this.runs.has('file') ? null : small ? localHashes() : this.hasher.session();
-    const src = new ChunkSource(stream, { hashes, ...(diskPath ? { onBytes: (n: number) => { this.stats.bytes += n; this.sinks.bytes?.(n); } } : {}) });
+    const src = new ChunkSource(stream, {
+      hashes,
+      ...(diskPath
+        ? {
+            onBytes: (n: number) => {
+              this.stats.bytes += n;
+              this.sinks.bytes?.(n);
+            },
+          }
+        : {}),
+    });
     let kind: FileKind;
     let head: Buffer;
     let lastLine: number | undefined;
@@ -166,7 +209,13 @@ export class Scanner {
         const reader = this.config.readers[kind];
         if (reader) {
           const problem = (p: Problem) => this.sinks.problem(p);
-          for await (const batch of reader({ path: display, chunks: src, problem, keep: this.keepFor(kind), select: this.selectFor(kind) })) {
+          for await (const batch of reader({
+            path: display,
+            chunks: src,
+            problem,
+            keep: this.keepFor(kind),
+            select: this.selectFor(kind),
+          })) {
             for (const rec of batch) {
               lastLine = rec.source.line;
               const p = this.dispatch(rec);
@@ -181,14 +230,27 @@ export class Scanner {
       await src.drain();
     } catch (e) {
       const where = lastLine !== undefined ? `after line ${lastLine}: ` : '';
-      this.sinks.problem({ level: 'error', source: { path: display, ...(lastLine !== undefined ? { line: lastLine } : {}) }, message: `${where}${errText(e)}; the rest of this file was not analysed` });
+      this.sinks.problem({
+        level: 'error',
+        source: { path: display, ...(lastLine !== undefined ? { line: lastLine } : {}) },
+        message: `${where}${errText(e)}; the rest of this file was not analysed`,
+      });
       stream.destroy?.();
       return; // hashes of a partly read file would be wrong: no file record
     }
     this.stats.files++;
     if (src.hashing) {
       const d = await src.digests();
-      const rec: FileRecord = { kind: 'file', source: { path: display }, name, size: src.bytes, ...d, fileKind: kind, head: head.subarray(0, HEAD_BYTES), ...(diskPath ? { diskPath } : {}) };
+      const rec: FileRecord = {
+        kind: 'file',
+        source: { path: display },
+        name,
+        size: src.bytes,
+        ...d,
+        fileKind: kind,
+        head: head.subarray(0, HEAD_BYTES),
+        ...(diskPath ? { diskPath } : {}),
+      };
       await this.dispatch(rec);
     }
     if (diskPath) this.sinks.fileDone?.(display); // progress counts files on disk, not archive members
@@ -197,7 +259,10 @@ export class Scanner {
   private async scanZip(src: ChunkSource, display: string, depth: number, diskPath?: string): Promise<void> {
     const { limits } = this.config;
     if (depth >= limits.maxArchiveDepth) {
-      this.sinks.skipped({ path: display, reason: `archive nested deeper than ${limits.maxArchiveDepth} levels (hashes checked only)` });
+      this.sinks.skipped({
+        path: display,
+        reason: `archive nested deeper than ${limits.maxArchiveDepth} levels (hashes checked only)`,
+      });
       return;
     }
     let zip: ZipFile;
@@ -210,7 +275,10 @@ export class Scanner {
       for await (const c of src) {
         size += c.length;
         if (size > limits.maxNestedArchiveBytes) {
-          this.sinks.skipped({ path: display, reason: `nested archive larger than ${limits.maxNestedArchiveBytes} bytes (hashes checked only)` });
+          this.sinks.skipped({
+            path: display,
+            reason: `nested archive larger than ${limits.maxNestedArchiveBytes} bytes (hashes checked only)`,
+          });
           return;
         }
         parts.push(c);
@@ -225,22 +293,45 @@ export class Scanner {
         if (entry.fileName.endsWith('/')) continue;
         const member = `${display}!/${entry.fileName}`;
         if (++count > limits.maxArchiveEntries) {
-          this.sinks.skipped({ path: display, reason: `more than ${limits.maxArchiveEntries} members; the rest were not read` });
+          this.sinks.skipped({
+            path: display,
+            reason: `more than ${limits.maxArchiveEntries} members; the rest were not read`,
+          });
           break;
         }
-        if (entry.generalPurposeBitFlag & 1) { this.sinks.skipped({ path: member, reason: 'encrypted archive member' }); continue; }
-        if (entry.uncompressedSize > limits.maxExpandedBytes) { this.sinks.skipped({ path: member, reason: `member of ${entry.uncompressedSize} bytes is over the ${limits.maxExpandedBytes}-byte limit` }); continue; }
-        if (entry.uncompressedSize > 1024 * 1024 && entry.uncompressedSize / Math.max(1, entry.compressedSize) > limits.maxCompressionRatio) {
-          this.sinks.skipped({ path: member, reason: `compression ratio over ${limits.maxCompressionRatio}:1 (zip bomb?)` });
+        if (entry.generalPurposeBitFlag & 1) {
+          this.sinks.skipped({ path: member, reason: 'encrypted archive member' });
+          continue;
+        }
+        if (entry.uncompressedSize > limits.maxExpandedBytes) {
+          this.sinks.skipped({
+            path: member,
+            reason: `member of ${entry.uncompressedSize} bytes is over the ${limits.maxExpandedBytes}-byte limit`,
+          });
+          continue;
+        }
+        if (
+          entry.uncompressedSize > 1024 * 1024 &&
+          entry.uncompressedSize / Math.max(1, entry.compressedSize) > limits.maxCompressionRatio
+        ) {
+          this.sinks.skipped({
+            path: member,
+            reason: `compression ratio over ${limits.maxCompressionRatio}:1 (zip bomb?)`,
+          });
           continue;
         }
         total += entry.uncompressedSize;
         if (total > limits.maxArchiveTotalBytes) {
-          this.sinks.skipped({ path: display, reason: `members add up to more than ${limits.maxArchiveTotalBytes} bytes; the rest were not read` });
+          this.sinks.skipped({
+            path: display,
+            reason: `members add up to more than ${limits.maxArchiveTotalBytes} bytes; the rest were not read`,
+          });
           break;
         }
         let stream: Readable;
-        try { stream = await openEntry(zip, entry); } catch (e) {
+        try {
+          stream = await openEntry(zip, entry);
+        } catch (e) {
           this.sinks.problem({ level: 'error', source: { path: member }, message: errText(e) });
           continue;
         }
@@ -254,7 +345,10 @@ export class Scanner {
   private async scanGzip(src: ChunkSource, display: string, name: string, depth: number): Promise<void> {
     const { limits } = this.config;
     if (depth >= limits.maxArchiveDepth) {
-      this.sinks.skipped({ path: display, reason: `compressed stream nested deeper than ${limits.maxArchiveDepth} levels (hashes checked only)` });
+      this.sinks.skipped({
+        path: display,
+        reason: `compressed stream nested deeper than ${limits.maxArchiveDepth} levels (hashes checked only)`,
+      });
       return;
     }
     const inner = name.replace(/\.(?:gz|tgz)$/i, '') || 'content';
@@ -262,11 +356,15 @@ export class Scanner {
     const cap = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         out += chunk.length;
-        if (out > limits.maxExpandedBytes) cb(new Error(`decompressed size over the ${limits.maxExpandedBytes}-byte limit`));
+        if (out > limits.maxExpandedBytes)
+          cb(new Error(`decompressed size over the ${limits.maxExpandedBytes}-byte limit`));
         else cb(null, chunk);
       },
     });
-    const gunzip = Readable.from(src).pipe(createGunzip()).on('error', (e) => cap.destroy(e)).pipe(cap);
+    const gunzip = Readable.from(src)
+      .pipe(createGunzip())
+      .on('error', (e) => cap.destroy(e))
+      .pipe(cap);
     await this.scanStream(gunzip, `${display}!/${inner}`, inner, depth + 1);
   }
 
@@ -281,7 +379,12 @@ export class Scanner {
       const runs = this.runs.get(rk) ?? [];
       const filters = runs.map((r) => r.lineFilter);
       if (filters.every((f): f is RegExp => f !== undefined)) {
-        keep = filters.length === 0 ? () => false : filters.length === 1 ? (line) => filters[0]!.test(line) : (line) => filters.some((f) => f.test(line));
+        keep =
+          filters.length === 0
+            ? () => false
+            : filters.length === 1
+              ? (line) => filters[0]!.test(line)
+              : (line) => filters.some((f) => f.test(line));
       }
     }
     this.keepCache.set(kind, keep);
@@ -323,23 +426,55 @@ export class Scanner {
     return undefined;
   }
 
-  private async finishAsync(rec: VigilRecord, runs: readonly Run[], from: number, pending: Promise<void>): Promise<void> {
-    try { await pending; } catch (e) { this.detectorFailed(runs[from]!.id, rec, e); }
+  private async finishAsync(
+    rec: VigilRecord,
+    runs: readonly Run[],
+    from: number,
+    pending: Promise<void>,
+  ): Promise<void> {
+    try {
+      await pending;
+    } catch (e) {
+      this.detectorFailed(runs[from]!.id, rec, e);
+    }
     const line = 'line' in rec ? rec.line : undefined;
     for (let i = from + 1; i < runs.length; i++) {
       const r = runs[i]!;
       if (line !== undefined && r.lineFilter && !r.lineFilter.test(line)) continue;
-      try { await r.run.onRecord(rec, this.emit); } catch (e) { this.detectorFailed(r.id, rec, e); }
+      try {
+        await r.run.onRecord(rec, this.emit);
+      } catch (e) {
+        this.detectorFailed(r.id, rec, e);
+      }
     }
   }
 
   private detectorFailed(id: string, rec: VigilRecord, e: unknown): void {
-    this.sinks.problem({ level: 'error', source: rec.source, message: `detector ${id} could not analyse this ${rec.kind} record: ${errText(e)}` });
+    this.sinks.problem({
+      level: 'error',
+      source: rec.source,
+      message: `detector ${id} could not analyse this ${rec.kind} record: ${errText(e)}`,
+    });
   }
 }
 
 const SMALL_FILE = 1024 * 1024;
-const LOG_KINDS = new Set<FileKind>(['exchange.httpproxy', 'exchange.ecp', 'exchange.oab', 'iis.w3c', 'dns.bind', 'dns.windows', 'dns.zeek', 'dns.list', 'dns.dnsmasq', 'dns.csv', 'dns.pdns', 'winevent.xml', 'winevent.csv', 'listing.csv']);
+const LOG_KINDS = new Set<FileKind>([
+  'exchange.httpproxy',
+  'exchange.ecp',
+  'exchange.oab',
+  'iis.w3c',
+  'dns.bind',
+  'dns.windows',
+  'dns.zeek',
+  'dns.list',
+  'dns.dnsmasq',
+  'dns.csv',
+  'dns.pdns',
+  'winevent.xml',
+  'winevent.csv',
+  'listing.csv',
+]);
 
 async function* readWhole(path: string): AsyncGenerator<Uint8Array> {
   const data = readFileSync(path);

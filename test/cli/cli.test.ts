@@ -29,7 +29,10 @@ test('usage errors exit 2 with one clear line', () => {
     [['triage'], /missing required argument 'path'/],
     [['triage', 'examples/incident', '--bogus'], /unknown option '--bogus'/],
     [['triage', 'no/such/place'], /no such file or folder: no\/such\/place/],
-    [['triage', 'examples/incident', '--fail-on', 'severe'], /--fail-on must be one of info, low, medium, high, critical/],
+    [
+      ['triage', 'examples/incident', '--fail-on', 'severe'],
+      /--fail-on must be one of info, low, medium, high, critical/,
+    ],
     [['triage', 'examples/incident', '--format', 'pdf'], /--format must be one of text, jsonl, sarif, html/],
     [['triage', 'examples/incident', '--out', '/nonexistent-dir/x.html'], /cannot write --out/],
   ];
@@ -43,7 +46,11 @@ test('usage errors exit 2 with one clear line', () => {
 
 test('exit codes follow --fail-on: 1 at or above it, 0 below it', () => {
   assert.equal(vigil(['triage', 'examples/incident', '-q']).code, 1);
-  assert.equal(vigil(['triage', 'examples/incident/dns', '--fail-on', 'critical', '-q']).code, 0, 'only high findings in dns/');
+  assert.equal(
+    vigil(['triage', 'examples/incident/dns', '--fail-on', 'critical', '-q']).code,
+    0,
+    'only high findings in dns/',
+  );
   assert.equal(vigil(['triage', 'examples/incident/mail', '--fail-on', 'high', '-q']).code, 1);
   const clean = vigil(['triage', 'examples/incident/README.md']);
   assert.equal(clean.code, 0);
@@ -68,7 +75,8 @@ test('JSON Lines: one Finding per line, in the DESIGN.md shape', () => {
   assert.equal(lines.length, 29);
   for (const l of lines) {
     const f = JSON.parse(l) as Record<string, unknown>;
-    for (const k of ['rule', 'title', 'severity', 'cve', 'attack', 'source', 'evidence']) assert.ok(k in f, `${k} in ${l}`);
+    for (const k of ['rule', 'title', 'severity', 'cve', 'attack', 'source', 'evidence'])
+      assert.ok(k in f, `${k} in ${l}`);
     assert.ok(Array.isArray(f['cve']) && Array.isArray(f['attack']));
     assert.match(String(f['severity']), /^(info|low|medium|high|critical)$/);
     if ('time' in f) assert.match(String(f['time']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -77,7 +85,12 @@ test('JSON Lines: one Finding per line, in the DESIGN.md shape', () => {
 
 test('--out picks the format from the extension', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
-  for (const [name, check] of [['r.html', /^<!doctype html>/], ['r.sarif', /"version": "2\.1\.0"/], ['r.jsonl', /^\{"rule":/], ['r.txt', /^Vigil triage/]] as const) {
+  for (const [name, check] of [
+    ['r.html', /^<!doctype html>/],
+    ['r.sarif', /"version": "2\.1\.0"/],
+    ['r.jsonl', /^\{"rule":/],
+    ['r.txt', /^Vigil triage/],
+  ] as const) {
     const r = vigil(['triage', 'examples/incident', '--out', join(dir, name)]);
     assert.equal(r.stdout, '');
     assert.match(readFileSync(join(dir, name), 'utf8'), check, name);
@@ -87,7 +100,11 @@ test('--out picks the format from the extension', () => {
 // `script` runs the command on a pseudo-terminal: the only honest way to test TTY behaviour.
 const hasScript = existsSync('/usr/bin/script');
 function onTty(cmd: string, env: Record<string, string> = {}) {
-  const r = spawnSync('/usr/bin/script', ['-qec', cmd, '/dev/null'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', TERM: 'xterm', ...env } });
+  const r = spawnSync('/usr/bin/script', ['-qec', cmd, '/dev/null'], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '', TERM: 'xterm', ...env },
+  });
   return r.stdout;
 }
 
@@ -95,16 +112,20 @@ function onTty(cmd: string, env: Record<string, string> = {}) {
 const SGR = /\x1b\[[0-9;]*m/;
 const ESC = String.fromCharCode(27);
 
-test('colour and progress only on a terminal, and never with NO_COLOR', { skip: !hasScript && 'no script(1)' }, () => {
-  const cmd = `${JSON.stringify(process.execPath)} bin/vigil.js triage examples/incident`;
-  const tty = onTty(cmd);
-  assert.match(tty, SGR, 'colour on a terminal');
-  assert.match(tty, /\d+(\/\d+)? files · /, 'progress on a terminal');
-  const noColor = onTty(cmd, { NO_COLOR: '1' });
-  assert.doesNotMatch(noColor, SGR, 'NO_COLOR is honoured');
-  const piped = vigil(['triage', 'examples/incident']);
-  assert.ok(!(piped.stdout + piped.stderr).includes(ESC), 'nothing but text when piped');
-});
+test(
+  'colour and progress only on a terminal, and never with NO_COLOR',
+  { skip: !hasScript && 'no script(1)' },
+  () => {
+    const cmd = `${JSON.stringify(process.execPath)} bin/vigil.js triage examples/incident`;
+    const tty = onTty(cmd);
+    assert.match(tty, SGR, 'colour on a terminal');
+    assert.match(tty, /\d+(\/\d+)? files · /, 'progress on a terminal');
+    const noColor = onTty(cmd, { NO_COLOR: '1' });
+    assert.doesNotMatch(noColor, SGR, 'NO_COLOR is honoured');
+    const piped = vigil(['triage', 'examples/incident']);
+    assert.ok(!(piped.stdout + piped.stderr).includes(ESC), 'nothing but text when piped');
+  },
+);
 
 test('--timeline prints one line per finding in time order, untimed ones last', () => {
   const r = vigil(['triage', 'examples/incident', '--timeline']);
@@ -114,5 +135,8 @@ test('--timeline prints one line per finding in time order, untimed ones last', 
   const times = lines.map((l) => l.slice(0, 20)).filter((t) => !t.startsWith('(no time)'));
   assert.deepEqual(times, [...times].sort());
   assert.ok(lines.slice(times.length).every((l) => l.startsWith('(no time)')));
-  assert.match(r.stdout, /2021-03-03 06:49:46Z {2}CRITICAL EX01 {2}CVE-2021-26855 SSRF exploited: ECP session or configuration change through the back end {2}\[203\.0\.113\.50\] {2}exchange\/Logging\/HttpProxy\/Ecp\/HttpProxy_2021030306-1\.LOG:10/);
+  assert.match(
+    r.stdout,
+    /2021-03-03 06:49:46Z {2}CRITICAL EX01 {2}CVE-2021-26855 SSRF exploited: ECP session or configuration change through the back end {2}\[203\.0\.113\.50\] {2}exchange\/Logging\/HttpProxy\/Ecp\/HttpProxy_2021030306-1\.LOG:10/,
+  );
 });

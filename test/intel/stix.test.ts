@@ -32,7 +32,7 @@ const SPEC_EXAMPLES = [
   "[network-traffic:src_ref.value = '203.0.113.10' AND network-traffic:dst_ref.value = '198.51.100.58'] START t'2016-06-01T00:00:00Z' STOP t'2016-07-01T00:00:00Z'",
   "[ipv4-addr:value ISSUBSET '198.51.100.0/24']",
   "[file:name LIKE 'stuff%' OR file:name NOT IN ('a.exe', 'b.exe')]",
-  "[file:size > 1000 AND file:size <= 2048] OR [EXISTS file:name AND NOT EXISTS file:hashes.MD5]",
+  '[file:size > 1000 AND file:size <= 2048] OR [EXISTS file:name AND NOT EXISTS file:hashes.MD5]',
 ];
 
 test('every pattern example of the STIX 2.1 specification parses', () => {
@@ -42,7 +42,10 @@ test('every pattern example of the STIX 2.1 specification parses', () => {
   // The grammar binds a qualifier to the observation expression before it (here the second one).
   assert.ok(ast.kind === 'followedby' && ast.parts[1]!.qualifiers[0]?.kind === 'within');
   const rep = parsePattern(SPEC_EXAMPLES[11]!);
-  assert.deepEqual(rep.qualifiers, [{ kind: 'repeats', times: 5 }, { kind: 'within', seconds: 180 }]);
+  assert.deepEqual(rep.qualifiers, [
+    { kind: 'repeats', times: 5 },
+    { kind: 'within', seconds: 180 },
+  ]);
 });
 
 test('malformed patterns are rejected with the column', () => {
@@ -56,7 +59,10 @@ test('malformed patterns are rejected with the column', () => {
     ["file:name = 'x'", 1, /expected '\[' or '\('/],
   ];
   for (const [p, col, re] of cases) {
-    try { parsePattern(p); assert.fail(`accepted ${p}`); } catch (e) {
+    try {
+      parsePattern(p);
+      assert.fail(`accepted ${p}`);
+    } catch (e) {
       assert.ok(e instanceof PatternError, p);
       assert.equal(e.column, col, `${p}: ${e.message}`);
       assert.match(e.message, re, p);
@@ -65,18 +71,34 @@ test('malformed patterns are rejected with the column', () => {
 });
 
 function bundle(patterns: readonly string[]): string {
-  return JSON.stringify({ type: 'bundle', id: 'bundle--00000000-0000-4000-8000-000000000000', objects: patterns.map((pattern, i) => ({
-    type: 'indicator', spec_version: '2.1', id: `indicator--00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, created: '2021-03-02T00:00:00.000Z', modified: '2021-03-02T00:00:00.000Z',
-    name: `example ${i}`, pattern, pattern_type: 'stix', valid_from: '2021-03-02T00:00:00Z',
-  })) });
+  return JSON.stringify({
+    type: 'bundle',
+    id: 'bundle--00000000-0000-4000-8000-000000000000',
+    objects: patterns.map((pattern, i) => ({
+      type: 'indicator',
+      spec_version: '2.1',
+      id: `indicator--00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      created: '2021-03-02T00:00:00.000Z',
+      modified: '2021-03-02T00:00:00.000Z',
+      name: `example ${i}`,
+      pattern,
+      pattern_type: 'stix',
+      valid_from: '2021-03-02T00:00:00Z',
+    })),
+  });
 }
 
 test('a bundle of the spec examples: indexed, evaluated per record, or rejected with the reason', () => {
   const index = new IntelIndex();
   const r = loadFeedText(bundle([...SPEC_EXAMPLES, "[file:name = 'x'"]), 'spec.json', index, 'spec');
   assert.equal(r.format, 'stix');
-  assert.deepEqual(r.rejected.map((x) => x.where), ['objects[24] indicator--00000000-0000-4000-8000-000000000024']);
-  const why = Object.fromEntries(r.unsupported.map((x) => [Number(/objects\[(\d+)\]/.exec(x.where)![1]), x.reason]));
+  assert.deepEqual(
+    r.rejected.map((x) => x.where),
+    ['objects[24] indicator--00000000-0000-4000-8000-000000000024'],
+  );
+  const why = Object.fromEntries(
+    r.unsupported.map((x) => [Number(/objects\[(\d+)\]/.exec(x.where)![1]), x.reason]),
+  );
   assert.match(why[3]!, /AND between observation expressions needs several records/);
   assert.match(why[4]!, /FOLLOWEDBY between observation expressions/);
   assert.match(why[5]!, /AND between observation expressions/);
@@ -87,7 +109,11 @@ test('a bundle of the spec examples: indexed, evaluated per record, or rejected 
   assert.match(why[18]!, /x-usb-device/);
   assert.match(why[19]!, /FOLLOWEDBY/);
   assert.match(why[20]!, /STARTSTOP/);
-  assert.equal(r.loaded + r.rejected.length + r.unsupported.length, SPEC_EXAMPLES.length + 1, 'every indicator accounted for');
+  assert.equal(
+    r.loaded + r.rejected.length + r.unsupported.length,
+    SPEC_EXAMPLES.length + 1,
+    'every indicator accounted for',
+  );
 });
 
 async function run(index: IntelIndex, rec: VigilRecord): Promise<Finding[]> {
@@ -99,17 +125,47 @@ async function run(index: IntelIndex, rec: VigilRecord): Promise<Finding[]> {
 test('indexed and per-record STIX indicators match records, with the STIX id as evidence', async () => {
   const index = new IntelIndex();
   loadFeedText(bundle(SPEC_EXAMPLES), 'spec.json', index, 'spec');
-  const file = { kind: 'file', source: { path: 'x/stuff-1.exe' }, name: 'stuff-1.exe', size: 10, sha256: 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f', sha1: '', md5: '', fileKind: 'unknown', head: new Uint8Array() } as const;
+  const file = {
+    kind: 'file',
+    source: { path: 'x/stuff-1.exe' },
+    name: 'stuff-1.exe',
+    size: 10,
+    sha256: 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f',
+    sha1: '',
+    md5: '',
+    fileKind: 'unknown',
+    head: new Uint8Array(),
+  } as const;
   const f = await run(index, file);
   const byId = f.map((x) => [x.evidence['indicator'], x.evidence['type'], x.evidence['value']]);
-  assert.deepEqual(byId.sort(), [
-    ['indicator--00000000-0000-4000-8000-000000000000', 'sha256', 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f'],
-    ['indicator--00000000-0000-4000-8000-000000000022', 'stix-pattern', 'stuff-1.exe'], // LIKE 'stuff%' (predicate)
-    ['indicator--00000000-0000-4000-8000-000000000023', 'stix-pattern', 'stuff-1.exe'], // EXISTS file:name AND NOT EXISTS file:hashes.MD5
-  ].sort());
-  const dns = await run(index, { kind: 'dns.query', source: { path: 'q.log', line: 3 }, qname: 'a.www.5z8.info' });
-  assert.deepEqual(dns, [], 'the domain-name example is an AND with resolves_to_refs: a predicate, not a bare domain');
-  const ip = await run(index, { kind: 'dns.query', source: { path: 'q.log', line: 4 }, qname: 'x.example.org', answers: ['198.51.100.77'] });
+  assert.deepEqual(
+    byId.sort(),
+    [
+      [
+        'indicator--00000000-0000-4000-8000-000000000000',
+        'sha256',
+        'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f',
+      ],
+      ['indicator--00000000-0000-4000-8000-000000000022', 'stix-pattern', 'stuff-1.exe'], // LIKE 'stuff%' (predicate)
+      ['indicator--00000000-0000-4000-8000-000000000023', 'stix-pattern', 'stuff-1.exe'], // EXISTS file:name AND NOT EXISTS file:hashes.MD5
+    ].sort(),
+  );
+  const dns = await run(index, {
+    kind: 'dns.query',
+    source: { path: 'q.log', line: 3 },
+    qname: 'a.www.5z8.info',
+  });
+  assert.deepEqual(
+    dns,
+    [],
+    'the domain-name example is an AND with resolves_to_refs: a predicate, not a bare domain',
+  );
+  const ip = await run(index, {
+    kind: 'dns.query',
+    source: { path: 'q.log', line: 4 },
+    qname: 'x.example.org',
+    answers: ['198.51.100.77'],
+  });
   assert.equal(ip.length, 1);
   assert.equal(ip[0]!.evidence['type'], 'cidr'); // [ipv4-addr:value ISSUBSET '198.51.100.0/24']
   assert.equal(ip[0]!.evidence['field'], 'answer');

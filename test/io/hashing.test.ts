@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { HashThread, localHashes } from '../../src/io/hashing.ts';
 
-const expected = (b: Buffer) => ({ sha256: createHash('sha256').update(b).digest('hex'), sha1: createHash('sha1').update(b).digest('hex'), md5: createHash('md5').update(b).digest('hex') });
+const expected = (b: Buffer) => ({
+  sha256: createHash('sha256').update(b).digest('hex'),
+  sha1: createHash('sha1').update(b).digest('hex'),
+  md5: createHash('md5').update(b).digest('hex'),
+});
 
 test('the hashing thread gives the same digests as node:crypto, with sessions interleaved and chunks larger than a slot', async () => {
   const t = new HashThread(2, 64 * 1024); // a tiny ring, so the reader has to wait for free slots

@@ -13,25 +13,42 @@ import { IntelIndex } from '../../src/intel/index.ts';
 test('mbox: SpamAssassin nice.mbox splits into its messages, bytes kept', async () => {
   const raw = readFileSync(join(DATA, 'mail/spamassassin-testdata/nice.mbox'));
   const lines = raw.toString('latin1').split('\n');
-  const starts = lines.flatMap((l, i) => (l.startsWith('From ') && (i === 0 || lines[i - 1] === '') ? [i + 1] : []));
-  const msgs = await records(readMbox({ path: 'nice.mbox', chunks: chunked(raw, 1000), problem: () => undefined }));
+  const starts = lines.flatMap((l, i) =>
+    l.startsWith('From ') && (i === 0 || lines[i - 1] === '') ? [i + 1] : [],
+  );
+  const msgs = await records(
+    readMbox({ path: 'nice.mbox', chunks: chunked(raw, 1000), problem: () => undefined }),
+  );
   assert.equal(msgs.length, starts.length);
-  assert.deepEqual(msgs.map((m) => m.source.line), starts);
+  assert.deepEqual(
+    msgs.map((m) => m.source.line),
+    starts,
+  );
   // Each message is exactly the lines between its separator and the next one.
   const second = lines.slice(starts[1]!, (starts[2] ?? lines.length + 1) - 1).join('\n');
   assert.equal(Buffer.from(msgs[1]!.raw).toString('latin1'), second);
 });
 
 test('mbox: a "From " inside a body (no blank line before it) does not split the message', async () => {
-  const text = 'From a@b Thu Jan  1 00:00:00 2020\nSubject: one\n\nhello\nFrom here on, text.\n\nFrom c@d Thu Jan  1 00:00:01 2020\nSubject: two\n\nbye\n';
+  const text =
+    'From a@b Thu Jan  1 00:00:00 2020\nSubject: one\n\nhello\nFrom here on, text.\n\nFrom c@d Thu Jan  1 00:00:01 2020\nSubject: two\n\nbye\n';
   const msgs = await records(readMbox({ path: 'm', chunks: chunked(text, 7), problem: () => undefined }));
   assert.equal(msgs.length, 2);
   assert.match(Buffer.from(msgs[0]!.raw).toString(), /From here on, text\./);
 });
 
 test('a single message is passed whole', async () => {
-  const text = mailMessage({ from: 'a@example.org', to: 'b@example.org', subject: 's', date: 'Mon, 24 May 2021 07:00:00 +0000', messageId: '<x@example.org>', text: 'hi' });
-  const [m] = await records(readMessage({ path: 'a.eml', chunks: chunked(text, 5), problem: () => undefined }));
+  const text = mailMessage({
+    from: 'a@example.org',
+    to: 'b@example.org',
+    subject: 's',
+    date: 'Mon, 24 May 2021 07:00:00 +0000',
+    messageId: '<x@example.org>',
+    text: 'hi',
+  });
+  const [m] = await records(
+    readMessage({ path: 'a.eml', chunks: chunked(text, 5), problem: () => undefined }),
+  );
   assert.equal(Buffer.from(m!.raw).toString(), text);
 });
 
@@ -45,13 +62,19 @@ async function scanMail(raw: Uint8Array): Promise<Finding[]> {
 test('real phishing with an ISO attachment (phishing_pot sample-1266) is flagged, with the attachment hash', async () => {
   const raw = readFileSync(join(DATA, 'mail/phishing_pot-subset/email/sample-1266.eml'));
   const found = await scanMail(raw);
-  assert.deepEqual(found.map((f) => [f.rule, f.severity, f.evidence['attachment']]), [['mail.attachment.disk-image', 'high', 'quotation.iso']]);
+  assert.deepEqual(
+    found.map((f) => [f.rule, f.severity, f.evidence['attachment']]),
+    [['mail.attachment.disk-image', 'high', 'quotation.iso']],
+  );
   assert.match(String(found[0]!.evidence['sha256']), /^[0-9a-f]{64}$/);
 });
 
 test('modern ham with ordinary attachments raises nothing', async () => {
   const dir = join(DATA, 'mail/modern-ham-dev');
-  const rows = readFileSync(join(DATA, 'mail/labels.csv'), 'utf8').split('\n').filter((l) => l.startsWith('modern-ham-dev/')).slice(0, 200);
+  const rows = readFileSync(join(DATA, 'mail/labels.csv'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('modern-ham-dev/'))
+    .slice(0, 200);
   let parsed = 0;
   for (const r of rows) {
     const raw = readFileSync(join(dir, r.split(',')[0]!.slice('modern-ham-dev/'.length)));

@@ -14,10 +14,21 @@ const missing = !existsSync(CHROMIUM);
 if (missing && process.env['CI']) throw new Error(`${CHROMIUM} is missing: .ci/run must install chromium`);
 const skip = missing && `no chromium at ${CHROMIUM}`;
 
-async function withPage(htmlPath: string, fn: (page: import('playwright-core').Page, requests: string[]) => Promise<void>) {
+async function withPage(
+  htmlPath: string,
+  fn: (page: import('playwright-core').Page, requests: string[]) => Promise<void>,
+) {
   const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const context = await browser.newContext({ offline: true, javaScriptEnabled: true });
@@ -29,7 +40,10 @@ async function withPage(htmlPath: string, fn: (page: import('playwright-core').P
       requests.push(route.request().url());
       return route.abort();
     });
-    page.on('dialog', (d) => { requests.push(`dialog:${d.message()}`); void d.dismiss(); });
+    page.on('dialog', (d) => {
+      requests.push(`dialog:${d.message()}`);
+      void d.dismiss();
+    });
     await page.goto(url);
     await fn(page, requests);
     await context.close();
@@ -38,35 +52,56 @@ async function withPage(htmlPath: string, fn: (page: import('playwright-core').P
   }
 }
 
-test('the HTML report opens offline in Chromium, self-contained, with summary, timeline and every finding', { skip }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-html-'));
-  const out = join(dir, 'report.html');
-  const r = vigil(['triage', 'examples/incident', '--out', out]);
-  assert.equal(r.code, 1, r.stderr);
-  await withPage(out, async (page, requests) => {
-    assert.match(await page.title(), /^Vigil triage report/);
-    assert.equal(await page.locator('details.finding').count(), 29);
-    assert.ok(await page.locator('svg[aria-label="Findings over time"] rect').count() >= 4, 'timeline bars');
-    assert.equal(await page.locator('section.group').count(), 12);
-    // Every finding's evidence is in the page.
-    await page.locator('details.finding').first().click();
-    assert.match(await page.locator('details.finding').first().innerText(), /clientIp|indicator|attachment|parameter|verdict/);
-    // Severity filter: hide the 4 critical findings.
-    await page.locator('input.sev[value="critical"]').uncheck();
-    assert.equal(await page.locator('details.finding:not(.hidden)').count(), 17);
-    await page.locator('input.sev[value="critical"]').check();
-    // Text filter: only the attacker's requests.
-    await page.locator('#search').fill('203.0.113.50');
-    assert.equal(await page.locator('details.finding:not(.hidden)').count(), 11);
-    await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
-    assert.deepEqual(requests, [], 'the report must not reach the network');
-  });
-});
+test(
+  'the HTML report opens offline in Chromium, self-contained, with summary, timeline and every finding',
+  { skip },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-html-'));
+    const out = join(dir, 'report.html');
+    const r = vigil(['triage', 'examples/incident', '--out', out]);
+    assert.equal(r.code, 1, r.stderr);
+    await withPage(out, async (page, requests) => {
+      assert.match(await page.title(), /^Vigil triage report/);
+      assert.equal(await page.locator('details.finding').count(), 29);
+      assert.ok(
+        (await page.locator('svg[aria-label="Findings over time"] rect').count()) >= 4,
+        'timeline bars',
+      );
+      assert.equal(await page.locator('section.group').count(), 12);
+      // Every finding's evidence is in the page.
+      await page.locator('details.finding').first().click();
+      assert.match(
+        await page.locator('details.finding').first().innerText(),
+        /clientIp|indicator|attachment|parameter|verdict/,
+      );
+      // Severity filter: hide the 4 critical findings.
+      await page.locator('input.sev[value="critical"]').uncheck();
+      assert.equal(await page.locator('details.finding:not(.hidden)').count(), 17);
+      await page.locator('input.sev[value="critical"]').check();
+      // Text filter: only the attacker's requests.
+      await page.locator('#search').fill('203.0.113.50');
+      assert.equal(await page.locator('details.finding:not(.hidden)').count(), 11);
+      await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
+      assert.deepEqual(requests, [], 'the report must not reach the network');
+    });
+  },
+);
 
 test('attacker-controlled text in evidence is shown as text, never run', { skip }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-html-'));
   const evil = '<img src=x onerror=alert(1)><script>alert(2)</script>.iso';
-  writeFileSync(join(dir, 'evil.eml'), mailMessage({ from: 'a@example.org', to: 'b@example.org', subject: '"><svg onload=alert(3)>', date: 'Tue, 25 May 2021 14:02:09 +0000', messageId: '<e@example.org>', text: 'x', attachments: [{ name: evil, type: 'application/octet-stream', data: Buffer.alloc(16) }] }));
+  writeFileSync(
+    join(dir, 'evil.eml'),
+    mailMessage({
+      from: 'a@example.org',
+      to: 'b@example.org',
+      subject: '"><svg onload=alert(3)>',
+      date: 'Tue, 25 May 2021 14:02:09 +0000',
+      messageId: '<e@example.org>',
+      text: 'x',
+      attachments: [{ name: evil, type: 'application/octet-stream', data: Buffer.alloc(16) }],
+    }),
+  );
   const out = join(dir, 'r.html');
   vigil(['triage', dir, '--out', out]);
   await withPage(out, async (page, requests) => {

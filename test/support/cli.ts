@@ -5,19 +5,34 @@ import { REPO } from './paths.ts';
 /** Run the real `vigil` entry point (bin/vigil.js) with this Node, and capture everything. */
 export function vigil(args: readonly string[], opts: { env?: Record<string, string>; input?: string } = {}) {
   const r = spawnSync(process.execPath, [join(REPO, 'bin/vigil.js'), ...args], {
-    cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', ...opts.env }, input: opts.input ?? '', maxBuffer: 256 * 1024 * 1024,
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '', ...opts.env },
+    input: opts.input ?? '',
+    maxBuffer: 256 * 1024 * 1024,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Like `vigil`, without blocking this process (for tests whose servers live in it). */
-export function vigilAsync(args: readonly string[], opts: { env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function vigilAsync(
+  args: readonly string[],
+  opts: { env?: Record<string, string> } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(REPO, 'bin/vigil.js'), ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(REPO, 'bin/vigil.js'), ...args], {
+      cwd: REPO,
+      env: { ...process.env, NO_COLOR: '', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }

@@ -14,7 +14,12 @@ import { join } from 'node:path';
  */
 export type Behaviour =
   | { kind: 'exchange'; build: string; header: boolean; exporttool: boolean; vulnerableActive?: boolean }
-  | { kind: 'hang' } | { kind: 'reset' } | { kind: 'loop' } | { kind: 'huge'; build: string } | { kind: 'garbage' } | { kind: 'other' };
+  | { kind: 'hang' }
+  | { kind: 'reset' }
+  | { kind: 'loop' }
+  | { kind: 'huge'; build: string }
+  | { kind: 'garbage' }
+  | { kind: 'other' };
 
 let certCache: { key: string; cert: string } | null = null;
 
@@ -22,8 +27,31 @@ let certCache: { key: string; cert: string } | null = null;
 export function selfSigned(): { key: string; cert: string } {
   if (certCache) return certCache;
   const dir = mkdtempSync(join(tmpdir(), 'vigil-cert-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '2', '-subj', '/CN=mail.ecu.example', '-addext', 'subjectAltName=DNS:mail.ecu.example,DNS:autodiscover.ecu.example'], { stdio: 'ignore' });
-  certCache = { key: readFileSync(join(dir, 'k.pem'), 'utf8'), cert: readFileSync(join(dir, 'c.pem'), 'utf8') };
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'k.pem'),
+      '-out',
+      join(dir, 'c.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=mail.ecu.example',
+      '-addext',
+      'subjectAltName=DNS:mail.ecu.example,DNS:autodiscover.ecu.example',
+    ],
+    { stdio: 'ignore' },
+  );
+  certCache = {
+    key: readFileSync(join(dir, 'k.pem'), 'utf8'),
+    cert: readFileSync(join(dir, 'c.pem'), 'utf8'),
+  };
   return certCache;
 }
 
@@ -40,56 +68,110 @@ export function handler(b: Behaviour): http.RequestListener {
   return (req, res) => {
     const url = req.url ?? '/';
     if (b.kind === 'hang') return; // never answer
-    if (b.kind === 'reset') { req.socket.destroy(); return; }
-    if (b.kind === 'loop') { res.writeHead(302, { Location: url.startsWith('/owa') ? '/loop-a' : '/owa/' }).end(); return; }
-    if (b.kind === 'other') { res.writeHead(200, { 'Content-Type': 'text/html', Server: 'nginx' }).end('<html><body><h1>Welcome to nginx!</h1></body></html>'); return; }
+    if (b.kind === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (b.kind === 'loop') {
+      res.writeHead(302, { Location: url.startsWith('/owa') ? '/loop-a' : '/owa/' }).end();
+      return;
+    }
+    if (b.kind === 'other') {
+      res
+        .writeHead(200, { 'Content-Type': 'text/html', Server: 'nginx' })
+        .end('<html><body><h1>Welcome to nginx!</h1></body></html>');
+      return;
+    }
     if (b.kind === 'huge') {
       res.writeHead(200, { 'Content-Type': 'text/html' });
       res.write(loginPage(b.build));
       const block = Buffer.alloc(64 * 1024, 'x');
       let n = 0;
-      const pump = () => { while (n++ < 320) { if (!res.write(block)) { res.once('drain', pump); return; } } res.end(); };
+      const pump = () => {
+        while (n++ < 320) {
+          if (!res.write(block)) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end();
+      };
       res.on('error', () => undefined);
       pump();
       return;
     }
     if (b.kind !== 'exchange') return;
-    const headers: Record<string, string> = { 'Content-Type': 'text/html; charset=utf-8', 'X-FEServer': 'EX01' };
+    const headers: Record<string, string> = {
+      'Content-Type': 'text/html; charset=utf-8',
+      'X-FEServer': 'EX01',
+    };
     if (b.header) headers['X-OWA-Version'] = b.build;
-    if (url === '/owa/' || url === '/owa') { res.writeHead(302, { ...headers, Location: '/owa/auth/logon.aspx?url=https%3a%2f%2fmail.ecu.example%2fowa%2f&reason=0' }).end(); return; }
-    if (url.startsWith('/owa/auth/logon.aspx')) { res.writeHead(200, headers).end(loginPage(b.build)); return; }
+    if (url === '/owa/' || url === '/owa') {
+      res
+        .writeHead(302, {
+          ...headers,
+          Location: '/owa/auth/logon.aspx?url=https%3a%2f%2fmail.ecu.example%2fowa%2f&reason=0',
+        })
+        .end();
+      return;
+    }
+    if (url.startsWith('/owa/auth/logon.aspx')) {
+      res.writeHead(200, headers).end(loginPage(b.build));
+      return;
+    }
     if (url.startsWith('/ecp/Current/exporttool/')) {
-      if (b.exporttool) res.writeHead(200, { 'Content-Type': 'application/x-ms-application' }).end(manifest(b.build));
+      if (b.exporttool)
+        res.writeHead(200, { 'Content-Type': 'application/x-ms-application' }).end(manifest(b.build));
       else res.writeHead(404).end();
       return;
     }
     if (url.startsWith('/owa/auth/x.js')) {
       const cookie = String(req.headers.cookie ?? '');
-      if (b.vulnerableActive && cookie.includes('X-AnonResource-Backend=localhost')) res.writeHead(500, { 'X-CalculatedBETarget': 'localhost' }).end();
+      if (b.vulnerableActive && cookie.includes('X-AnonResource-Backend=localhost'))
+        res.writeHead(500, { 'X-CalculatedBETarget': 'localhost' }).end();
       else res.writeHead(404).end();
       return;
     }
-    if (url.startsWith('/autodiscover/autodiscover.json')) { res.writeHead(b.vulnerableActive ? 302 : 400, b.vulnerableActive ? { Location: '/owa/' } : {}).end(); return; }
+    if (url.startsWith('/autodiscover/autodiscover.json')) {
+      res.writeHead(b.vulnerableActive ? 302 : 400, b.vulnerableActive ? { Location: '/owa/' } : {}).end();
+      return;
+    }
     res.writeHead(404).end();
   };
 }
 
-export interface Sim { readonly url: string; close(): Promise<void> }
+export interface Sim {
+  readonly url: string;
+  close(): Promise<void>;
+}
 
 export async function startSim(b: Behaviour, opts: { tls?: boolean } = {}): Promise<Sim> {
   if (b.kind === 'garbage') {
-    const srv = net.createServer((s) => { s.on('error', () => undefined); s.end('\x00\x01\x02 this is not HTTP \xff\xfe\r\n\r\n'); });
+    const srv = net.createServer((s) => {
+      s.on('error', () => undefined);
+      s.end('\x00\x01\x02 this is not HTTP \xff\xfe\r\n\r\n');
+    });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    return { url: `https://127.0.0.1:${(srv.address() as net.AddressInfo).port}`, close: () => new Promise((r) => srv.close(() => r())) };
+    return {
+      url: `https://127.0.0.1:${(srv.address() as net.AddressInfo).port}`,
+      close: () => new Promise((r) => srv.close(() => r())),
+    };
   }
   const tls = opts.tls ?? true;
   const srv = tls ? https.createServer(selfSigned(), handler(b)) : http.createServer(handler(b));
   const sockets = new Set<net.Socket>();
-  srv.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  srv.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const port = (srv.address() as net.AddressInfo).port;
   return {
     url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
-    close: () => new Promise((r) => { for (const s of sockets) s.destroy(); srv.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        srv.close(() => r());
+      }),
   };
 }

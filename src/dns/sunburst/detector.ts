@@ -11,19 +11,43 @@ import { VictimTracker, type Victim } from './victims.ts';
  * infected host id with its reassembled AD domain, products and the stage it reached.
  */
 const ATTACK = ['T1195.002', 'T1071.004', 'T1568.002'];
-const FIX = 'Isolate the SolarWinds Orion server(s) that sent these queries, preserve memory and disk, follow CISA ED 21-01 (rebuild Orion from a clean release, rotate every credential Orion held), and hunt for STAGE2 activity (TEARDROP/RAINDROP, Cobalt Strike) from the CNAME hosts.';
+const FIX =
+  'Isolate the SolarWinds Orion server(s) that sent these queries, preserve memory and disk, follow CISA ED 21-01 (rebuild Orion from a clean release, rotate every credential Orion held), and hunt for STAGE2 activity (TEARDROP/RAINDROP, Cobalt Strike) from the CNAME hosts.';
 
 export function queryEvidence(d: Decoded): Record<string, string | number | boolean | string[] | null> {
   if (d.kind === 'invalid') return { fqdn: d.fqdn, kind: 'invalid', reason: d.reason };
-  const base = { fqdn: d.fqdn, kind: d.kind, uid: d.uid, region: d.region, key: `0x${d.key.toString(16).padStart(2, '0')}` };
-  if (d.kind === 'domain') return { ...base, index: d.index, last: d.index === 35, chunk: d.chunk, text: d.text, encoding: d.encoding };
-  return { ...base, beaconTime: d.time, stage2: d.stage2, ...(d.kind === 'services' ? { word: `0x${d.word!.toString(16).padStart(4, '0')}`, products: productLabels(d.products ?? []) } : {}) };
+  const base = {
+    fqdn: d.fqdn,
+    kind: d.kind,
+    uid: d.uid,
+    region: d.region,
+    key: `0x${d.key.toString(16).padStart(2, '0')}`,
+  };
+  if (d.kind === 'domain')
+    return {
+      ...base,
+      index: d.index,
+      last: d.index === 35,
+      chunk: d.chunk,
+      text: d.text,
+      encoding: d.encoding,
+    };
+  return {
+    ...base,
+    beaconTime: d.time,
+    stage2: d.stage2,
+    ...(d.kind === 'services'
+      ? { word: `0x${d.word!.toString(16).padStart(4, '0')}`, products: productLabels(d.products ?? []) }
+      : {}),
+  };
 }
 
 function queryTitle(d: Decoded): string {
   if (d.kind === 'invalid') return `avsvmcloud.com name that is not a SUNBURST beacon: ${d.reason}`;
-  if (d.kind === 'domain') return `SUNBURST beacon from host ${d.uid}: domain chunk ${d.index === 35 ? 'last' : d.index}${d.text !== null ? ` "${d.text}"` : ' (base32 continuation)'}`;
-  if (d.kind === 'ping') return `SUNBURST beacon from host ${d.uid}: ping at ${d.time.slice(0, 16)}Z${d.stage2 ? ' (STAGE2 flag)' : ''}`;
+  if (d.kind === 'domain')
+    return `SUNBURST beacon from host ${d.uid}: domain chunk ${d.index === 35 ? 'last' : d.index}${d.text !== null ? ` "${d.text}"` : ' (base32 continuation)'}`;
+  if (d.kind === 'ping')
+    return `SUNBURST beacon from host ${d.uid}: ping at ${d.time.slice(0, 16)}Z${d.stage2 ? ' (STAGE2 flag)' : ''}`;
   const p = productLabels(d.products ?? []);
   return `SUNBURST beacon from host ${d.uid}: security products ${p.length ? p.join(', ') : 'none'}${d.stage2 ? ' (STAGE2 flag)' : ''}`;
 }
@@ -36,7 +60,11 @@ export function queryFinding(q: DnsQuery, d: Decoded): Finding {
     attack: d.kind === 'invalid' ? [] : ATTACK,
     ...(q.time ? { time: q.time } : {}),
     source: q.source,
-    evidence: { ...queryEvidence(d), ...(q.client ? { client: q.client } : {}), ...(q.answers ? { answers: [...q.answers] } : {}) },
+    evidence: {
+      ...queryEvidence(d),
+      ...(q.client ? { client: q.client } : {}),
+      ...(q.answers ? { answers: [...q.answers] } : {}),
+    },
     ...(d.kind === 'invalid' ? {} : { remediation: FIX }),
   });
 }
@@ -53,10 +81,22 @@ export function victimFinding(v: Victim): Finding {
     ...(v.firstSeen ? { time: v.firstSeen } : {}),
     source: v.firstSource,
     evidence: {
-      uid: v.uid, domain: v.domain, status: v.status, encoding: v.encoding, region: v.region, chunks: v.indices.join(','),
-      queries: v.queries, firstSeen: v.firstSeen ?? null, lastSeen: v.lastSeen ?? null, products,
-      stage: v.stage, stage2Flag: v.stage2Flag, killSwitch: v.killSwitch, answers: v.answers as Record<string, number>,
-      beaconTimes: [...v.beaconTimes], conflicts: [...v.conflicts],
+      uid: v.uid,
+      domain: v.domain,
+      status: v.status,
+      encoding: v.encoding,
+      region: v.region,
+      chunks: v.indices.join(','),
+      queries: v.queries,
+      firstSeen: v.firstSeen ?? null,
+      lastSeen: v.lastSeen ?? null,
+      products,
+      stage: v.stage,
+      stage2Flag: v.stage2Flag,
+      killSwitch: v.killSwitch,
+      answers: v.answers as Record<string, number>,
+      beaconTimes: [...v.beaconTimes],
+      conflicts: [...v.conflicts],
     },
     remediation: FIX,
   });
@@ -73,7 +113,8 @@ export function track(tracker: VictimTracker, q: DnsQuery): Decoded | null {
 
 export const sunburstDetector = defineDetector({
   id: 'sunburst',
-  description: 'SUNBURST DGA beacons under avsvmcloud.com: decodes each query (host id, domain chunk, time, STAGE2, security products) and reassembles each victim\'s AD domain',
+  description:
+    "SUNBURST DGA beacons under avsvmcloud.com: decodes each query (host id, domain chunk, time, STAGE2, security products) and reassembles each victim's AD domain",
   kinds: ['dns.query'],
   rules: [
     { id: 'sunburst.query', title: 'SUNBURST DNS beacon (decoded)' },

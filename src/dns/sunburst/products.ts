@@ -5,8 +5,14 @@
  * way round; this follows the implant's source.
  */
 export const PRODUCTS = [
-  'WindowsDefender', 'WindowsDefenderATP', 'MicrosoftDefenderForIdentity', 'CarbonBlack',
-  'CrowdStrike', 'FireEye', 'ESET', 'F-Secure',
+  'WindowsDefender',
+  'WindowsDefenderATP',
+  'MicrosoftDefenderForIdentity',
+  'CarbonBlack',
+  'CrowdStrike',
+  'FireEye',
+  'ESET',
+  'F-Secure',
 ] as const;
 
 export interface ProductState {
@@ -27,5 +33,8 @@ export function decodeProducts(word: number): ProductState[] {
 
 /** `WindowsDefender_RUNNING`, `WindowsDefender_STOPPED` (the labels Netresec prints). */
 export function productLabels(states: readonly ProductState[]): string[] {
-  return states.flatMap((s) => [...(s.running ? [`${s.product}_RUNNING`] : []), ...(s.stopped ? [`${s.product}_STOPPED`] : [])]);
+  return states.flatMap((s) => [
+    ...(s.running ? [`${s.product}_RUNNING`] : []),
+    ...(s.stopped ? [`${s.product}_STOPPED`] : []),
+  ]);
 }

@@ -6,7 +6,10 @@ export type AnswerFamily = 'atm' | 'implink' | 'ipx' | 'netbios' | 'netbios_ext'
 
 type Range = readonly [base: number, bits: number];
 const v4 = (s: string): number => s.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-const r = (cidr: string): Range => { const [a, b] = cidr.split('/'); return [v4(a!), Number(b)]; };
+const r = (cidr: string): Range => {
+  const [a, b] = cidr.split('/');
+  return [v4(a!), Number(b)];
+};
 
 const FAMILIES: readonly (readonly [AnswerFamily, readonly Range[]])[] = [
   ['atm', ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '224.0.0.0/4'].map(r)],
@@ -16,7 +19,8 @@ const FAMILIES: readonly (readonly [AnswerFamily, readonly Range[]])[] = [
   ['netbios_ext', ['18.130.0.0/16', '99.79.0.0/16', '184.72.0.0/15'].map(r)],
 ];
 
-const inRange = (ip: number, [base, bits]: Range) => bits === 0 || Math.floor(ip / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits));
+const inRange = (ip: number, [base, bits]: Range) =>
+  bits === 0 || Math.floor(ip / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits));
 
 /** Classify one answer (an IPv4 address, an IPv6 address or a CNAME target). */
 export function answerFamily(answer: string): AnswerFamily {

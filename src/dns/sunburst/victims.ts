@@ -38,7 +38,11 @@ export interface Victim {
   readonly firstSource: { path: string; line?: number };
 }
 
-interface Variant { chunk: string; text: string | null; count: number }
+interface Variant {
+  chunk: string;
+  text: string | null;
+  count: number;
+}
 
 class Host {
   readonly uid: string;
@@ -67,9 +71,17 @@ class Host {
 export class VictimTracker {
   private readonly hosts = new Map<string, Host>();
 
-  private host(m: { uid: string; region: string }, source: { path: string; line?: number }, time: string | undefined, answers: readonly string[] | undefined): Host {
+  private host(
+    m: { uid: string; region: string },
+    source: { path: string; line?: number },
+    time: string | undefined,
+    answers: readonly string[] | undefined,
+  ): Host {
     let h = this.hosts.get(m.uid);
-    if (!h) { h = new Host(m.uid, m.region, source); this.hosts.set(m.uid, h); }
+    if (!h) {
+      h = new Host(m.uid, m.region, source);
+      this.hosts.set(m.uid, h);
+    }
     h.queries++;
     if (time) {
       if (!h.first || time < h.first) h.first = time;
@@ -85,20 +97,37 @@ export class VictimTracker {
     return h;
   }
 
-  addFragment(f: DomainFragment, source: { path: string; line?: number }, time?: string, answers?: readonly string[]): void {
+  addFragment(
+    f: DomainFragment,
+    source: { path: string; line?: number },
+    time?: string,
+    answers?: readonly string[],
+  ): void {
     const h = this.host(f, source, time, answers);
     let at = h.chunks.get(f.index);
-    if (!at) { at = new Map(); h.chunks.set(f.index, at); }
+    if (!at) {
+      at = new Map();
+      h.chunks.set(f.index, at);
+    }
     // Retries re-send a chunk with a new key and new escape choices: compare decoded text.
     const norm = f.encoding === 'substitution' && f.text !== null ? `s:${f.text}` : `r:${f.chunk}`;
     const v = at.get(norm);
-    if (v) v.count++; else at.set(norm, { chunk: f.chunk, text: f.text, count: 1 });
+    if (v) v.count++;
+    else at.set(norm, { chunk: f.chunk, text: f.text, count: 1 });
   }
 
-  addData(d: DataMessage, source: { path: string; line?: number }, time?: string, answers?: readonly string[]): void {
+  addData(
+    d: DataMessage,
+    source: { path: string; line?: number },
+    time?: string,
+    answers?: readonly string[],
+  ): void {
     const h = this.host(d, source, time, answers);
     h.beacons.add(d.time);
-    if (d.stage2) { h.stage2Flag = true; h.stage = maxStage(h.stage, 'stage2'); }
+    if (d.stage2) {
+      h.stage2Flag = true;
+      h.stage = maxStage(h.stage, 'stage2');
+    }
     if (d.word !== undefined) {
       h.productWord |= d.word;
     }
@@ -119,13 +148,16 @@ function best(at: Map<string, Variant> | undefined): Variant | undefined {
 function summarise(h: Host): Victim {
   const indices = [...h.chunks.keys()].sort((a, b) => a - b);
   const conflicts: string[] = [];
-  for (const [i, at] of h.chunks) if (at.size > 1) conflicts.push(`chunk ${i}: ${[...at.values()].map((v) => v.chunk).join(' | ')}`);
+  for (const [i, at] of h.chunks)
+    if (at.size > 1) conflicts.push(`chunk ${i}: ${[...at.values()].map((v) => v.chunk).join(' | ')}`);
   const hasHead = h.chunks.has(0);
   const hasTail = h.chunks.has(35);
   const middle = indices.filter((i) => i !== 35);
   const contiguous = middle.every((i, k) => i === k);
   const head = best(h.chunks.get(0));
-  const isBase32 = head ? head.chunk.startsWith('00') : (best(h.chunks.get(35))?.chunk.startsWith('00') && !middle.length) ?? false;
+  const isBase32 = head
+    ? head.chunk.startsWith('00')
+    : ((best(h.chunks.get(35))?.chunk.startsWith('00') && !middle.length) ?? false);
 
   let status: DomainStatus;
   if (indices.length === 0) status = 'none';
@@ -133,7 +165,11 @@ function summarise(h: Host): Victim {
   else if (hasHead) status = 'head_only';
   else if (hasTail && middle.length === 0) {
     const t = best(h.chunks.get(35))!;
-    status = t.chunk.startsWith('00') ? 'single_chunk' : t.text !== null ? 'single_chunk_or_tail' : 'tail_only';
+    status = t.chunk.startsWith('00')
+      ? 'single_chunk'
+      : t.text !== null
+        ? 'single_chunk_or_tail'
+        : 'tail_only';
   } else status = 'tail_only';
 
   const { domain, encoding } = joinDomain(h, status, middle, hasTail, isBase32);
@@ -150,14 +186,34 @@ function summarise(h: Host): Victim {
   const first = h.first ?? beaconTimes[0];
   const last = h.last ?? beaconTimes[beaconTimes.length - 1];
   return {
-    uid: h.uid, region: h.region, domain, status, encoding, indices, queries: h.queries,
-    ...(first ? { firstSeen: first } : {}), ...(last ? { lastSeen: last } : {}),
-    beaconTimes, products, stage, stage2Flag: h.stage2Flag, killSwitch: h.killSwitch, answers: h.answers, conflicts, firstSource: h.firstSource,
+    uid: h.uid,
+    region: h.region,
+    domain,
+    status,
+    encoding,
+    indices,
+    queries: h.queries,
+    ...(first ? { firstSeen: first } : {}),
+    ...(last ? { lastSeen: last } : {}),
+    beaconTimes,
+    products,
+    stage,
+    stage2Flag: h.stage2Flag,
+    killSwitch: h.killSwitch,
+    answers: h.answers,
+    conflicts,
+    firstSource: h.firstSource,
   };
 }
 
 /** Join the best variant of each chunk in index order; "…" marks what is missing. */
-function joinDomain(h: Host, status: DomainStatus, middle: readonly number[], hasTail: boolean, isBase32: boolean): { domain: string; encoding: Victim['encoding'] } {
+function joinDomain(
+  h: Host,
+  status: DomainStatus,
+  middle: readonly number[],
+  hasTail: boolean,
+  isBase32: boolean,
+): { domain: string; encoding: Victim['encoding'] } {
   if (status === 'none') return { domain: '', encoding: 'unknown' };
   const order = [...middle, ...(hasTail ? [35] : [])];
   if (isBase32 && (h.chunks.has(0) || status === 'single_chunk')) {
@@ -166,13 +222,18 @@ function joinDomain(h: Host, status: DomainStatus, middle: readonly number[], ha
     let prev = -1;
     let broken = false;
     for (const i of order) {
-      if (i !== 35 && i !== prev + 1) { broken = true; break; }
+      if (i !== 35 && i !== prev + 1) {
+        broken = true;
+        break;
+      }
       joined += best(h.chunks.get(i))!.chunk;
       prev = i;
     }
     // Base32 continuation chunks were never validated one by one: a junk chunk ends the name.
     const valid = firstNonBase32(joined);
-    const text = new TextDecoder().decode(base32Decode(valid >= 0 ? joined.slice(2, valid) : joined.slice(2)));
+    const text = new TextDecoder().decode(
+      base32Decode(valid >= 0 ? joined.slice(2, valid) : joined.slice(2)),
+    );
     if (valid >= 0) broken = true;
     const whole = !broken && (status === 'complete' || status === 'single_chunk');
     return { domain: whole ? text : `${text}…`, encoding: 'base32' };

@@ -6,7 +6,11 @@ import { isoTime } from '../logs.ts';
 /** Without a server name in the line, the collection's first folder is the best name we have. */
 function hostFromPath(path: string): string {
   const first = path.split('/')[0] ?? '';
-  return path.includes('/') && /^[A-Za-z0-9][\w.-]{0,63}$/.test(first) && !/^(Logging|HttpProxy|inetpub|Exchange|Logs?|W3SVC\d*|collected)$/i.test(first) ? first : UNNAMED;
+  return path.includes('/') &&
+    /^[A-Za-z0-9][\w.-]{0,63}$/.test(first) &&
+    !/^(Logging|HttpProxy|inetpub|Exchange|Logs?|W3SVC\d*|collected)$/i.test(first)
+    ? first
+    : UNNAMED;
 }
 
 const UNNAMED = '(this collection)';
@@ -24,11 +28,20 @@ function headerBuild(v: string | undefined): string | undefined {
 }
 
 /** `first`/`last` are empty for an inventory, which says what runs now, not since when. */
-interface Seen { first: string; last: string; host: string; build: string; source: SourceRef; rows: number; inventory?: string }
+interface Seen {
+  first: string;
+  last: string;
+  host: string;
+  build: string;
+  source: SourceRef;
+  rows: number;
+  inventory?: string;
+}
 
 export const buildTimelineDetector = defineDetector({
   id: 'exchange.build',
-  description: 'The Exchange build each server ran over time (from HttpProxy and ECP rows), judged against the ProxyLogon/ProxyShell fixed builds',
+  description:
+    'The Exchange build each server ran over time (from HttpProxy and ECP rows), judged against the ProxyLogon/ProxyShell fixed builds',
   kinds: ['log.header', 'exchange.ecp', 'exchange.server', 'file.entry'],
   rules: [{ id: 'exchange.build', title: 'Exchange build seen in the logs (patch timeline)' }],
   // ECP rows carry S:BLD; HttpProxy files say their build in the #Version header, once per file.
@@ -39,11 +52,28 @@ export const buildTimelineDetector = defineDetector({
       onRecord(rec) {
         if (rec.kind === 'exchange.server' || rec.kind === 'file.entry') {
           // An inventory, or a listing's ExSetup.exe file version: the build installed when it was taken.
-          const inv = rec.kind === 'exchange.server' ? { host: rec.server.split('.')[0]!, build: rec.build, via: rec.via }
-            : /^exsetup\.exe$/i.test(rec.name) && rec.version ? { host: hostFromPath(rec.source.path), build: headerBuild(rec.version.split(/\s/)[0]), via: 'ExSetup.exe file version' } : null;
+          const inv =
+            rec.kind === 'exchange.server'
+              ? { host: rec.server.split('.')[0]!, build: rec.build, via: rec.via }
+              : /^exsetup\.exe$/i.test(rec.name) && rec.version
+                ? {
+                    host: hostFromPath(rec.source.path),
+                    build: headerBuild(rec.version.split(/\s/)[0]),
+                    via: 'ExSetup.exe file version',
+                  }
+                : null;
           if (!inv?.build) return;
           const key = `${inv.host}\0${inv.build}\0inv`;
-          if (!seen.has(key)) seen.set(key, { first: '', last: '', host: inv.host, build: inv.build, source: rec.source, rows: 1, inventory: inv.via });
+          if (!seen.has(key))
+            seen.set(key, {
+              first: '',
+              last: '',
+              host: inv.host,
+              build: inv.build,
+              source: rec.source,
+              rows: 1,
+              inventory: inv.via,
+            });
           return;
         }
         let build: string | undefined;
@@ -64,7 +94,14 @@ export const buildTimelineDetector = defineDetector({
         const key = `${host}\0${build}`;
         const s = seen.get(key);
         if (!s) seen.set(key, { first: time, last: time, host, build, source: rec.source, rows: 1 });
-        else { s.rows++; if (time < s.first) { s.first = time; s.source = rec.source; } if (time > s.last) s.last = time; }
+        else {
+          s.rows++;
+          if (time < s.first) {
+            s.first = time;
+            s.source = rec.source;
+          }
+          if (time > s.last) s.last = time;
+        }
       },
       finish(emit) {
         for (const f of buildFindings([...seen.values()])) emit(f);
@@ -80,7 +117,14 @@ export function buildFindings(list: readonly Seen[]): Finding[] {
     const key = `${s.host}\0${s.build}\0${s.inventory ?? ''}`;
     const t = seen.get(key);
     if (!t) seen.set(key, { ...s });
-    else { t.rows += s.rows; if (s.first < t.first) { t.first = s.first; t.source = s.source; } if (s.last > t.last) t.last = s.last; }
+    else {
+      t.rows += s.rows;
+      if (s.first < t.first) {
+        t.first = s.first;
+        t.source = s.source;
+      }
+      if (s.last > t.last) t.last = s.last;
+    }
   }
   const named = new Set([...seen.values()].map((s) => s.host).filter((h) => h !== UNNAMED));
   if (named.size === 1) {
@@ -91,20 +135,47 @@ export function buildFindings(list: readonly Seen[]): Finding[] {
       const key = `${host}\0${s.build}\0${s.inventory ?? ''}`;
       const t = seen.get(key);
       if (!t) seen.set(key, { ...s, host });
-      else { t.rows += s.rows; if (s.first < t.first) { t.first = s.first; t.source = s.source; } if (s.last > t.last) t.last = s.last; }
+      else {
+        t.rows += s.rows;
+        if (s.first < t.first) {
+          t.first = s.first;
+          t.source = s.source;
+        }
+        if (s.last > t.last) t.last = s.last;
+      }
     }
   }
   return [...seen.values()].map((s) => {
     const a = assessBuild(s.build);
-    const judged = a.verdict === 'patched' ? 'ProxyLogon and ProxyShell fixed' : a.cves.length ? `exposed to ${a.cves.join(', ')}` : a.verdict;
+    const judged =
+      a.verdict === 'patched'
+        ? 'ProxyLogon and ProxyShell fixed'
+        : a.cves.length
+          ? `exposed to ${a.cves.join(', ')}`
+          : a.verdict;
     return makeFinding({
       rule: 'exchange.build',
       title: s.inventory
         ? `${s.host} runs ${a.product}${a.cu ? ` ${a.cu}` : ''} ${s.build} (${s.inventory}): ${judged}`
         : `${s.host} ran ${a.product}${a.cu ? ` ${a.cu}` : ''} ${s.build} from ${s.first.slice(0, 16)} to ${s.last.slice(0, 16)}: ${judged}`,
-      severity: a.verdict === 'patched' ? 'info' : 'medium', cve: a.verdict === 'patched' ? [] : [...a.cves], attack: [],
-      ...(s.first ? { time: s.first } : {}), host: s.host, source: s.source,
-      evidence: { build: s.build, product: a.product, cu: a.cu ?? '', verdict: a.verdict, firstSeen: s.first, lastSeen: s.last, rows: s.rows, fix: a.fix, reason: a.reason, ...(s.inventory ? { inventory: true, via: s.inventory } : {}) },
+      severity: a.verdict === 'patched' ? 'info' : 'medium',
+      cve: a.verdict === 'patched' ? [] : [...a.cves],
+      attack: [],
+      ...(s.first ? { time: s.first } : {}),
+      host: s.host,
+      source: s.source,
+      evidence: {
+        build: s.build,
+        product: a.product,
+        cu: a.cu ?? '',
+        verdict: a.verdict,
+        firstSeen: s.first,
+        lastSeen: s.last,
+        rows: s.rows,
+        fix: a.fix,
+        reason: a.reason,
+        ...(s.inventory ? { inventory: true, via: s.inventory } : {}),
+      },
       ...(a.verdict === 'patched' ? {} : { remediation: a.fix }),
     });
   });
@@ -112,5 +183,15 @@ export function buildFindings(list: readonly Seen[]): Finding[] {
 
 /** Merge the build findings of several scans (e.g. the shares of a parallel scan). */
 export function mergeBuildFindings(findings: readonly Finding[]): Finding[] {
-  return buildFindings(findings.map((f) => ({ host: f.host ?? UNNAMED, build: String(f.evidence['build']), first: String(f.evidence['firstSeen']), last: String(f.evidence['lastSeen']), rows: Number(f.evidence['rows']), source: f.source, ...(f.evidence['inventory'] === true ? { inventory: String(f.evidence['via']) } : {}) })));
+  return buildFindings(
+    findings.map((f) => ({
+      host: f.host ?? UNNAMED,
+      build: String(f.evidence['build']),
+      first: String(f.evidence['firstSeen']),
+      last: String(f.evidence['lastSeen']),
+      rows: Number(f.evidence['rows']),
+      source: f.source,
+      ...(f.evidence['inventory'] === true ? { inventory: String(f.evidence['via']) } : {}),
+    })),
+  );
 }

@@ -11,9 +11,15 @@ const MSG = /Download failed and temporary file '([^']{1,1000})' needs to be rem
 
 export const cve26858Detector = defineDetector({
   id: 'exchange.cve-2021-26858',
-  description: 'CVE-2021-26858 in OAB generator logs: a "temporary file" written outside ClientAccess\\OAB\\Temp',
+  description:
+    'CVE-2021-26858 in OAB generator logs: a "temporary file" written outside ClientAccess\\OAB\\Temp',
   kinds: ['exchange.oab'],
-  rules: [{ id: 'exchange.cve-2021-26858', title: 'CVE-2021-26858: OAB generator wrote a file outside its Temp folder' }],
+  rules: [
+    {
+      id: 'exchange.cve-2021-26858',
+      title: 'CVE-2021-26858: OAB generator wrote a file outside its Temp folder',
+    },
+  ],
   lineFilter: /Download failed and temporary file/i,
   create() {
     return {
@@ -22,12 +28,19 @@ export const cve26858Detector = defineDetector({
         if (!m) return;
         const path = m[1]!;
         if (/\\ClientAccess\\OAB\\Temp\\/i.test(path)) return; // the legitimate location
-        emit(makeFinding({
-          rule: 'exchange.cve-2021-26858', title: `CVE-2021-26858: file written to ${path}`,
-          severity: 'critical', cve: ['CVE-2021-26858'], attack: ['T1190', 'T1505.003'], ...(rec.time ? { time: rec.time } : {}), source: rec.source,
-          evidence: { path, line: rec.line.slice(0, 1000) },
-          remediation: `Examine and remove ${path} (usually a web shell); install the March 2021 security update or later.`,
-        }));
+        emit(
+          makeFinding({
+            rule: 'exchange.cve-2021-26858',
+            title: `CVE-2021-26858: file written to ${path}`,
+            severity: 'critical',
+            cve: ['CVE-2021-26858'],
+            attack: ['T1190', 'T1505.003'],
+            ...(rec.time ? { time: rec.time } : {}),
+            source: rec.source,
+            evidence: { path, line: rec.line.slice(0, 1000) },
+            remediation: `Examine and remove ${path} (usually a web shell); install the March 2021 security update or later.`,
+          }),
+        );
       },
     };
   },

@@ -16,29 +16,52 @@ function allText(e: WinEvent): string {
 
 export const eventsDetector = defineDetector({
   id: 'exchange.events',
-  description: 'Exchange evidence in Windows event exports: CVE-2021-26857 UM InvalidCastException events; ProxyShell/HAFNIUM cmdlets in the MSExchange Management log',
+  description:
+    'Exchange evidence in Windows event exports: CVE-2021-26857 UM InvalidCastException events; ProxyShell/HAFNIUM cmdlets in the MSExchange Management log',
   kinds: ['winevent'],
   rules: [
     { id: 'exchange.cve-2021-26857', title: 'CVE-2021-26857: Unified Messaging deserialisation error event' },
-    { id: 'exchange.cmdlet', title: 'Exchange cmdlet used in ProxyShell / HAFNIUM post-exploitation (MSExchange Management log)' },
+    {
+      id: 'exchange.cmdlet',
+      title: 'Exchange cmdlet used in ProxyShell / HAFNIUM post-exploitation (MSExchange Management log)',
+    },
   ],
   create() {
     return {
       onRecord(e, emit) {
         const host = e.computer;
         const base = { ...(e.time ? { time: e.time } : {}), ...(host ? { host } : {}), source: e.source };
-        if (/MSExchange Unified Messaging/i.test(e.provider) && (e.level === undefined || e.level === 2) && /System\.InvalidCastException/.test(allText(e))) {
-          emit(makeFinding({
-            rule: 'exchange.cve-2021-26857', title: 'CVE-2021-26857: Unified Messaging error with System.InvalidCastException (deserialisation exploit attempt)',
-            severity: 'high', cve: ['CVE-2021-26857'], attack: ['T1190'], ...base,
-            evidence: { provider: e.provider, eventId: e.eventId, message: (e.message ?? allText(e)).slice(0, 1500) },
-            remediation: 'Install the March 2021 security update or later; check UMWorkerProcess.exe child processes and files written at that time.',
-          }));
+        if (
+          /MSExchange Unified Messaging/i.test(e.provider) &&
+          (e.level === undefined || e.level === 2) &&
+          /System\.InvalidCastException/.test(allText(e))
+        ) {
+          emit(
+            makeFinding({
+              rule: 'exchange.cve-2021-26857',
+              title:
+                'CVE-2021-26857: Unified Messaging error with System.InvalidCastException (deserialisation exploit attempt)',
+              severity: 'high',
+              cve: ['CVE-2021-26857'],
+              attack: ['T1190'],
+              ...base,
+              evidence: {
+                provider: e.provider,
+                eventId: e.eventId,
+                message: (e.message ?? allText(e)).slice(0, 1500),
+              },
+              remediation:
+                'Install the March 2021 security update or later; check UMWorkerProcess.exe child processes and files written at that time.',
+            }),
+          );
           return;
         }
         if (!/MSExchange CmdletLogs|MSExchange Management/i.test(`${e.provider} ${e.channel ?? ''}`)) return;
         const t = allText(e);
-        const cmdlet = /\b(New-MailboxExportRequest|New-ManagementRoleAssignment|Set-\w*VirtualDirectory|Remove-MailboxExportRequest|New-ExchangeCertificate|Add-MailboxPermission)\b/i.exec(t)?.[1];
+        const cmdlet =
+          /\b(New-MailboxExportRequest|New-ManagementRoleAssignment|Set-\w*VirtualDirectory|Remove-MailboxExportRequest|New-ExchangeCertificate|Add-MailboxPermission)\b/i.exec(
+            t,
+          )?.[1];
         if (!cmdlet) return;
         const ok = e.eventId !== 6; // 1 = success, 6 = failure
         const lower = cmdlet.toLowerCase();
@@ -47,10 +70,15 @@ export const eventsDetector = defineDetector({
         if (lower === 'new-mailboxexportrequest') {
           const web = WEB_PATH.test(t);
           severity = web ? 'critical' : 'medium';
-          title = web ? 'Mailbox exported to a web folder (ProxyShell web shell via New-MailboxExportRequest)' : 'Mailbox export requested (verify it was an administrator)';
+          title = web
+            ? 'Mailbox exported to a web folder (ProxyShell web shell via New-MailboxExportRequest)'
+            : 'Mailbox export requested (verify it was an administrator)';
         } else if (lower === 'new-managementroleassignment') {
           severity = /Mailbox Import Export/i.test(t) ? 'high' : 'low';
-          title = severity === 'high' ? 'Mailbox Import Export role granted (the ProxyShell step before exporting a mailbox)' : 'Management role assigned';
+          title =
+            severity === 'high'
+              ? 'Mailbox Import Export role granted (the ProxyShell step before exporting a mailbox)'
+              : 'Management role assigned';
         } else if (lower.startsWith('set-') && /<script|runat|Page_Load|eval\s*\(/i.test(t)) {
           severity = 'critical';
           title = `${cmdlet} set a URL to server-side script (CVE-2021-27065 through PowerShell)`;
@@ -58,13 +86,29 @@ export const eventsDetector = defineDetector({
           severity = lower === 'remove-mailboxexportrequest' ? 'low' : 'info';
           title = `${cmdlet} run${lower === 'remove-mailboxexportrequest' ? ' (a cleanup after exports?)' : ''}`;
         }
-        emit(makeFinding({
-          rule: 'exchange.cmdlet', title: `${title}${ok ? '' : ' — failed'}`,
-          severity: ok ? severity : severity === 'critical' ? 'high' : severity === 'high' ? 'medium' : 'low',
-          cve: severity === 'critical' && lower === 'new-mailboxexportrequest' ? ['CVE-2021-31207'] : [], attack: severity === 'critical' ? ['T1505.003'] : [], ...base,
-          evidence: { cmdlet, eventId: e.eventId, succeeded: ok, text: t.slice(0, 1500) },
-          ...(severity === 'critical' ? { remediation: 'Find and remove the file the export or URL wrote (an .aspx in a web folder); remove the role assignment; install the May 2021 security update or later.' } : {}),
-        }));
+        emit(
+          makeFinding({
+            rule: 'exchange.cmdlet',
+            title: `${title}${ok ? '' : ' — failed'}`,
+            severity: ok
+              ? severity
+              : severity === 'critical'
+                ? 'high'
+                : severity === 'high'
+                  ? 'medium'
+                  : 'low',
+            cve: severity === 'critical' && lower === 'new-mailboxexportrequest' ? ['CVE-2021-31207'] : [],
+            attack: severity === 'critical' ? ['T1505.003'] : [],
+            ...base,
+            evidence: { cmdlet, eventId: e.eventId, succeeded: ok, text: t.slice(0, 1500) },
+            ...(severity === 'critical'
+              ? {
+                  remediation:
+                    'Find and remove the file the export or URL wrote (an .aspx in a web folder); remove the role assignment; install the May 2021 security update or later.',
+                }
+              : {}),
+          }),
+        );
       },
     };
   },

@@ -14,7 +14,8 @@ const PATH = /autodiscover\.json[^]*?@/i;
 
 export const proxyShellDetector = defineDetector({
   id: 'exchange.proxyshell',
-  description: 'ProxyShell (CVE-2021-34473 / CVE-2021-34523) requests in IIS and HttpProxy logs: autodiscover.json path confusion, graded scan / attempt / remote PowerShell',
+  description:
+    'ProxyShell (CVE-2021-34473 / CVE-2021-34523) requests in IIS and HttpProxy logs: autodiscover.json path confusion, graded scan / attempt / remote PowerShell',
   kinds: ['iis.w3c', 'exchange.httpproxy'],
   rules: [{ id: 'exchange.proxyshell', title: 'ProxyShell request (CVE-2021-34473 / CVE-2021-34523)' }],
   lineFilter: /autodiscover\.json/i,
@@ -29,25 +30,63 @@ export const proxyShellDetector = defineDetector({
         const ok = /^2\d\d$/.test(r.status);
         let stage: 'scan' | 'attempt' | 'powershell';
         if (/\/powershell/i.test(decoded)) stage = 'powershell';
-        else if (/Email=autodiscover\/autodiscover\.json\?@/i.test(decoded) && /\/(owa|mapi\/nspi)\//i.test(decoded)) stage = 'scan';
+        else if (
+          /Email=autodiscover\/autodiscover\.json\?@/i.test(decoded) &&
+          /\/(owa|mapi\/nspi)\//i.test(decoded)
+        )
+          stage = 'scan';
         else stage = 'attempt';
-        const severity: Severity = stage === 'powershell' ? (ok || /X-Rps-CAT/i.test(decoded) ? 'critical' : 'high') : stage === 'attempt' ? 'high' : 'medium';
+        const severity: Severity =
+          stage === 'powershell'
+            ? ok || /X-Rps-CAT/i.test(decoded)
+              ? 'critical'
+              : 'high'
+            : stage === 'attempt'
+              ? 'high'
+              : 'medium';
         const target = /@[^/?]*(\/[^?&]*)/.exec(decoded)?.[1] ?? '';
-        emit(makeFinding({
-          rule: 'exchange.proxyshell',
-          title: stage === 'powershell' ? `ProxyShell: remote PowerShell reached through autodiscover.json (${r.status || '?'})` : stage === 'attempt' ? `ProxyShell: back end ${target} reached through autodiscover.json (${r.status || '?'})` : `ProxyShell vulnerability scan (${r.status || '?'})`,
-          severity, cve: stage === 'powershell' ? ['CVE-2021-34473', 'CVE-2021-34523'] : ['CVE-2021-34473'], attack: ['T1190'],
-          ...(rec.time ? { time: rec.time } : {}), ...(r.host ? { host: r.host } : {}), source: rec.source,
-          evidence: { stage, clientIp: r.clientIp, method: r.method, url: url.slice(0, 2000), status: r.status, userAgent: r.userAgent, backend: target, ...(/X-Rps-CAT=([^&]{0,400})/i.exec(decoded) ? { rpsCat: /X-Rps-CAT=([^&]{0,400})/i.exec(decoded)![1]! } : {}) },
-          remediation: stage === 'scan'
-            ? 'Check the build: a server without the May 2021 security update (KB5003435) answered a ProxyShell scan.'
-            : 'Install the May 2021 security update or later; look in the MSExchange Management log for New-MailboxExportRequest / New-ManagementRoleAssignment and for .aspx files written by mailbox exports (PST magic bytes) in web folders.',
-        }));
+        emit(
+          makeFinding({
+            rule: 'exchange.proxyshell',
+            title:
+              stage === 'powershell'
+                ? `ProxyShell: remote PowerShell reached through autodiscover.json (${r.status || '?'})`
+                : stage === 'attempt'
+                  ? `ProxyShell: back end ${target} reached through autodiscover.json (${r.status || '?'})`
+                  : `ProxyShell vulnerability scan (${r.status || '?'})`,
+            severity,
+            cve: stage === 'powershell' ? ['CVE-2021-34473', 'CVE-2021-34523'] : ['CVE-2021-34473'],
+            attack: ['T1190'],
+            ...(rec.time ? { time: rec.time } : {}),
+            ...(r.host ? { host: r.host } : {}),
+            source: rec.source,
+            evidence: {
+              stage,
+              clientIp: r.clientIp,
+              method: r.method,
+              url: url.slice(0, 2000),
+              status: r.status,
+              userAgent: r.userAgent,
+              backend: target,
+              ...(/X-Rps-CAT=([^&]{0,400})/i.exec(decoded)
+                ? { rpsCat: /X-Rps-CAT=([^&]{0,400})/i.exec(decoded)![1]! }
+                : {}),
+            },
+            remediation:
+              stage === 'scan'
+                ? 'Check the build: a server without the May 2021 security update (KB5003435) answered a ProxyShell scan.'
+                : 'Install the May 2021 security update or later; look in the MSExchange Management log for New-MailboxExportRequest / New-ManagementRoleAssignment and for .aspx files written by mailbox exports (PST magic bytes) in web folders.',
+          }),
+        );
       },
     };
   },
 });
 
 function safeDecode(s: string): string {
-  try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return s; }
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
 }

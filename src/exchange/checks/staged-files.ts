@@ -17,16 +17,31 @@ export const stagedFilesDetector = defineDetector({
   create() {
     return {
       onRecord(rec, emit) {
-        const path = (rec.kind === 'file' ? rec.source.path : rec.path).replace(/\\/g, '/').replace(/!\//g, '/');
+        const path = (rec.kind === 'file' ? rec.source.path : rec.path)
+          .replace(/\\/g, '/')
+          .replace(/!\//g, '/');
         const lsass = LSASS.test(path);
         if (!lsass && !STAGED.test(path)) return;
-        emit(makeFinding({
-          rule: 'exchange.staged-file',
-          title: lsass ? `LSASS memory dump ${path.split('/').pop()}: credentials may have been taken` : `Archive staged in ${/programdata/i.test(path) ? 'ProgramData' : /temp/i.test(path) ? 'Windows\\Temp' : 'Users\\Public'}: ${path.split('/').pop()}`,
-          severity: 'low', cve: [], attack: lsass ? ['T1003.001'] : ['T1560.001'], source: rec.source,
-          evidence: { path, ...(rec.sha256 ? { sha256: rec.sha256 } : {}), ...(rec.size !== undefined ? { size: rec.size } : {}) },
-          remediation: lsass ? 'If the server was exploited, reset every credential that was in memory (service accounts, admins).' : 'Check what the archive holds and when it was made; HAFNIUM staged mailbox exports this way.',
-        }));
+        emit(
+          makeFinding({
+            rule: 'exchange.staged-file',
+            title: lsass
+              ? `LSASS memory dump ${path.split('/').pop()}: credentials may have been taken`
+              : `Archive staged in ${/programdata/i.test(path) ? 'ProgramData' : /temp/i.test(path) ? 'Windows\\Temp' : 'Users\\Public'}: ${path.split('/').pop()}`,
+            severity: 'low',
+            cve: [],
+            attack: lsass ? ['T1003.001'] : ['T1560.001'],
+            source: rec.source,
+            evidence: {
+              path,
+              ...(rec.sha256 ? { sha256: rec.sha256 } : {}),
+              ...(rec.size !== undefined ? { size: rec.size } : {}),
+            },
+            remediation: lsass
+              ? 'If the server was exploited, reset every credential that was in memory (service accounts, admins).'
+              : 'Check what the archive holds and when it was made; HAFNIUM staged mailbox exports this way.',
+          }),
+        );
       },
     };
   },

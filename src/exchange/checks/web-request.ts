@@ -13,12 +13,33 @@ export interface WebRequest {
 }
 
 export function webRequest(rec: LogEvent): WebRequest | null {
-  const f = (k: string) => { const v = rec.field(k); return v === undefined || v === '-' ? '' : v; };
+  const f = (k: string) => {
+    const v = rec.field(k);
+    return v === undefined || v === '-' ? '' : v;
+  };
   if (rec.kind === 'iis.w3c') {
-    return { method: f('cs-method'), stem: f('cs-uri-stem'), query: f('cs-uri-query'), status: f('sc-status'), clientIp: f('c-ip'), userAgent: f('cs(User-Agent)').replace(/\+/g, ' '), user: f('cs-username'), ...(f('s-computername') ? { host: f('s-computername') } : {}) };
+    return {
+      method: f('cs-method'),
+      stem: f('cs-uri-stem'),
+      query: f('cs-uri-query'),
+      status: f('sc-status'),
+      clientIp: f('c-ip'),
+      userAgent: f('cs(User-Agent)').replace(/\+/g, ' '),
+      user: f('cs-username'),
+      ...(f('s-computername') ? { host: f('s-computername') } : {}),
+    };
   }
   if (rec.kind === 'exchange.httpproxy') {
-    return { method: f('Method'), stem: f('UrlStem'), query: f('UrlQuery'), status: f('HttpStatus'), clientIp: f('ClientIpAddress'), userAgent: f('UserAgent'), user: f('AuthenticatedUser'), ...(f('ServerHostName') ? { host: f('ServerHostName') } : {}) };
+    return {
+      method: f('Method'),
+      stem: f('UrlStem'),
+      query: f('UrlQuery'),
+      status: f('HttpStatus'),
+      clientIp: f('ClientIpAddress'),
+      userAgent: f('UserAgent'),
+      user: f('AuthenticatedUser'),
+      ...(f('ServerHostName') ? { host: f('ServerHostName') } : {}),
+    };
   }
   return null;
 }

@@ -21,7 +21,25 @@ export function compileRules(files: readonly string[]): YaraX {
 let builtin: YaraX | null = null;
 
 const MAX_SCAN_BYTES = 64 * 1024 * 1024;
-const PARSED = new Set(['exchange.httpproxy', 'exchange.ecp', 'exchange.oab', 'iis.w3c', 'mail.message', 'mail.mbox', 'dns.bind', 'dns.windows', 'dns.zeek', 'dns.list', 'dns.dnsmasq', 'dns.csv', 'dns.pdns', 'listing.csv', 'exchange.inventory', 'winevent.xml', 'winevent.csv']);
+const PARSED = new Set([
+  'exchange.httpproxy',
+  'exchange.ecp',
+  'exchange.oab',
+  'iis.w3c',
+  'mail.message',
+  'mail.mbox',
+  'dns.bind',
+  'dns.windows',
+  'dns.zeek',
+  'dns.list',
+  'dns.dnsmasq',
+  'dns.csv',
+  'dns.pdns',
+  'listing.csv',
+  'exchange.inventory',
+  'winevent.xml',
+  'winevent.csv',
+]);
 
 export const yaraDetector = defineDetector({
   id: 'exchange.yara',
@@ -30,7 +48,9 @@ export const yaraDetector = defineDetector({
   rules: [{ id: 'yara.match', title: 'YARA rule matched' }],
   create(ctx) {
     const user = ctx.yara ?? [];
-    const rules = user.length ? compileRules([BUILTIN_RULES, ...user]) : (builtin ??= compileRules([BUILTIN_RULES]));
+    const rules = user.length
+      ? compileRules([BUILTIN_RULES, ...user])
+      : (builtin ??= compileRules([BUILTIN_RULES]));
     return {
       onRecord(rec, emit) {
         // Web shells are small pages, not logs or mailboxes (which quote attack strings and would
@@ -39,7 +59,9 @@ export const yaraDetector = defineDetector({
         const vars = { filename: rec.name.toLowerCase() };
         let matches;
         try {
-          matches = rec.diskPath ? rules.scanFile(rec.diskPath, vars) : rules.scan(Buffer.from(rec.head), vars);
+          matches = rec.diskPath
+            ? rules.scanFile(rec.diskPath, vars)
+            : rules.scan(Buffer.from(rec.head), vars);
         } catch (e) {
           throw new Error(`YARA scan failed: ${(e as Error).message}`, { cause: e });
         }
@@ -47,15 +69,30 @@ export const yaraDetector = defineDetector({
           const meta = (m.meta ?? {}) as Record<string, unknown>;
           const sev = String(meta['severity'] ?? 'high');
           const severity: Severity = isSeverity(sev) ? sev : 'high';
-          const strings = (m.matches ?? []).slice(0, 5).map((x) => `${x.identifier}@${x.offset}: ${x.data.slice(0, 120)}`);
-          emit(makeFinding({
-            rule: 'yara.match',
-            title: `YARA ${m.ruleIdentifier}: ${String(meta['description'] ?? 'rule matched')}`,
-            severity, cve: [], attack: typeof meta['attack'] === 'string' ? [meta['attack']] : [],
-            source: rec.source,
-            evidence: { yaraRule: m.ruleIdentifier, namespace: m.namespace, file: rec.source.path, sha256: rec.sha256, size: rec.size, strings, ...(rec.diskPath ? {} : { scanned: 'first 64 KiB (archive member)' }) },
-            remediation: 'Preserve the file, then remove it; find how it was written and which clients used it (exchange.webshell-access findings, IIS logs).',
-          }));
+          const strings = (m.matches ?? [])
+            .slice(0, 5)
+            .map((x) => `${x.identifier}@${x.offset}: ${x.data.slice(0, 120)}`);
+          emit(
+            makeFinding({
+              rule: 'yara.match',
+              title: `YARA ${m.ruleIdentifier}: ${String(meta['description'] ?? 'rule matched')}`,
+              severity,
+              cve: [],
+              attack: typeof meta['attack'] === 'string' ? [meta['attack']] : [],
+              source: rec.source,
+              evidence: {
+                yaraRule: m.ruleIdentifier,
+                namespace: m.namespace,
+                file: rec.source.path,
+                sha256: rec.sha256,
+                size: rec.size,
+                strings,
+                ...(rec.diskPath ? {} : { scanned: 'first 64 KiB (archive member)' }),
+              },
+              remediation:
+                'Preserve the file, then remove it; find how it was written and which clients used it (exchange.webshell-access findings, IIS logs).',
+            }),
+          );
         }
       },
     };

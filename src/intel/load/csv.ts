@@ -11,21 +11,71 @@ import type { LoadReport } from './report.ts';
  */
 const TYPE_COLS = ['type', 'indicatortype', 'indicator_type', 'ioc_type', 'attribute_type', 'category_type'];
 const VALUE_COLS = ['value', 'indicator', 'ioc', 'observable', 'observable_value'];
-const DATE_COLS = ['date', 'dateadded', 'date_added', 'firstseen', 'first_seen', 'first seen', 'created', 'valid_from'];
+const DATE_COLS = [
+  'date',
+  'dateadded',
+  'date_added',
+  'firstseen',
+  'first_seen',
+  'first seen',
+  'created',
+  'valid_from',
+];
 const SOURCE_COLS = ['source', 'reference', 'references', 'ref'];
-const NOTE_COLS = ['comment', 'description', 'note', 'notes', 'malware family', 'family', 'role', 'tags', 'associated malware'];
-const PER_TYPE: Record<string, IndicatorType> = { sha256: 'sha256', sha1: 'sha1', md5: 'md5', fqdn: 'domain', domain: 'domain', hostname: 'domain', ip: 'ipv4', ipv4: 'ipv4', ipv6: 'ipv6', url: 'url', email: 'email', target: 'domain', path: 'path', filepath: 'path', cidr: 'cidr' };
+const NOTE_COLS = [
+  'comment',
+  'description',
+  'note',
+  'notes',
+  'malware family',
+  'family',
+  'role',
+  'tags',
+  'associated malware',
+];
+const PER_TYPE: Record<string, IndicatorType> = {
+  sha256: 'sha256',
+  sha1: 'sha1',
+  md5: 'md5',
+  fqdn: 'domain',
+  domain: 'domain',
+  hostname: 'domain',
+  ip: 'ipv4',
+  ipv4: 'ipv4',
+  ipv6: 'ipv6',
+  url: 'url',
+  email: 'email',
+  target: 'domain',
+  path: 'path',
+  filepath: 'path',
+  cidr: 'cidr',
+};
 
 export function isCsvFeed(firstLine: string): boolean {
   const head = splitCsvLine(firstLine).map((h) => h.trim().toLowerCase());
-  return head.length >= 2 && (head.some((h) => TYPE_COLS.includes(h)) && head.some((h) => VALUE_COLS.includes(h)) || head.filter((h) => h in PER_TYPE).length >= 1);
+  return (
+    head.length >= 2 &&
+    ((head.some((h) => TYPE_COLS.includes(h)) && head.some((h) => VALUE_COLS.includes(h))) ||
+      head.filter((h) => h in PER_TYPE).length >= 1)
+  );
 }
 
-export function loadCsv(text: string, index: IntelIndex, report: LoadReport, feed: string, file: string): void {
+export function loadCsv(
+  text: string,
+  index: IntelIndex,
+  report: LoadReport,
+  feed: string,
+  file: string,
+): void {
   const lines = text.split(/\r?\n/);
   let h = 0;
   while (h < lines.length && (lines[h]!.trim() === '' || lines[h]!.startsWith('#'))) h++;
-  const head = splitCsvLine(lines[h] ?? '').map((x) => x.trim().toLowerCase().replace(/^\uFEFF/, ''));
+  const head = splitCsvLine(lines[h] ?? '').map((x) =>
+    x
+      .trim()
+      .toLowerCase()
+      .replace(/^\uFEFF/, ''),
+  );
   const col = (names: readonly string[]) => head.findIndex((x) => names.includes(x));
   const typeCol = col(TYPE_COLS);
   const valueCol = col(VALUE_COLS);
@@ -48,7 +98,14 @@ export function loadCsv(text: string, index: IntelIndex, report: LoadReport, fee
     if (typeCol >= 0 && valueCol >= 0) {
       const typeName = v[typeCol] ?? '';
       const t = typeFromName(typeName);
-      if (!t) { report.rejected.push({ where, value: v[valueCol] ?? '', reason: `unknown indicator type "${typeName}"` }); continue; }
+      if (!t) {
+        report.rejected.push({
+          where,
+          value: v[valueCol] ?? '',
+          reason: `unknown indicator type "${typeName}"`,
+        });
+        continue;
+      }
       addValue(index, report, t, v[valueCol] ?? '', { feed, where, date, note, confidence, source });
     } else {
       let any = false;
@@ -57,7 +114,12 @@ export function loadCsv(text: string, index: IntelIndex, report: LoadReport, fee
         any = true;
         addValue(index, report, type, v[i]!, { feed, where, date, note, confidence, source });
       }
-      if (!any) report.rejected.push({ where, value: line.slice(0, 120), reason: 'no indicator in any known column' });
+      if (!any)
+        report.rejected.push({
+          where,
+          value: line.slice(0, 120),
+          reason: 'no indicator in any known column',
+        });
     }
   }
 }

@@ -8,13 +8,24 @@ import type { LoadReport } from './report.ts';
  * `regex;score` forms of signature-base's hash and filename IOC files; a `#` line is a comment that
  * names the source of the lines below it.
  */
-export function loadPlain(text: string, index: IntelIndex, report: LoadReport, feed: string, file: string): void {
+export function loadPlain(
+  text: string,
+  index: IntelIndex,
+  report: LoadReport,
+  feed: string,
+  file: string,
+): void {
   let note: string | undefined;
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     const where = `${file}:${i + 1}`;
-    if (line === '') { return; }
-    if (line.startsWith('#') || line.startsWith('//')) { note = line.replace(/^(#|\/\/)\s*/, '') || note; return; }
+    if (line === '') {
+      return;
+    }
+    if (line.startsWith('#') || line.startsWith('//')) {
+      note = line.replace(/^(#|\/\/)\s*/, '') || note;
+      return;
+    }
     const semi = line.lastIndexOf(';');
     const value = semi > 0 ? line.slice(0, semi) : line;
     const tail = semi > 0 ? line.slice(semi + 1).trim() : '';

@@ -2,7 +2,14 @@ import { isIP } from 'node:net';
 import type { IntelIndex } from '../index.ts';
 import { inferType, normalize, type Indicator, type IndicatorType } from '../indicator.ts';
 import { OBSERVED_PATHS, hashKey, type ObservableView } from '../observables.ts';
-import { parsePattern, pathKey, type Comparison, type Literal, type Observation, type ObjectPath } from './pattern.ts';
+import {
+  parsePattern,
+  pathKey,
+  type Comparison,
+  type Literal,
+  type Observation,
+  type ObjectPath,
+} from './pattern.ts';
 
 /**
  * Turn one STIX pattern into what the index can match:
@@ -12,27 +19,55 @@ import { parsePattern, pathKey, type Comparison, type Literal, type Observation,
  *  - patterns that relate several observations (AND / FOLLOWEDBY between them, WITHIN, REPEATS,
  *    START … STOP) cannot be decided on a single record and are rejected with that reason.
  */
-export type Compiled = { readonly ok: true; readonly entries: number } | { readonly ok: false; readonly reason: string };
+export type Compiled =
+  { readonly ok: true; readonly entries: number } | { readonly ok: false; readonly reason: string };
 
 /** Object path → indicator type for equality tests the index can hold. */
 function indexType(path: ObjectPath, value: string): IndicatorType | null {
   const k = pathKey(path);
-  if (path.object === 'file' && path.steps.length === 2 && 'key' in path.steps[0]! && path.steps[0].key === 'hashes' && 'key' in path.steps[1]!) {
+  if (
+    path.object === 'file' &&
+    path.steps.length === 2 &&
+    'key' in path.steps[0]! &&
+    path.steps[0].key === 'hashes' &&
+    'key' in path.steps[1]!
+  ) {
     const h = hashKey(path.steps[1].key);
     return h === 'sha-256' ? 'sha256' : h === 'sha-1' ? 'sha1' : h === 'md5' ? 'md5' : null;
   }
   switch (k) {
-    case 'file:name': return 'filename';
-    case 'domain-name:value': return 'domain';
-    case 'url:value': return 'url';
-    case 'ipv4-addr:value': case 'ipv6-addr:value': case 'network-traffic:dst_ref.value': case 'network-traffic:src_ref.value':
-      return value.includes('/') ? 'cidr' : isIP(value) === 4 ? 'ipv4' : isIP(value) === 6 ? 'ipv6' : inferType(value);
-    case 'email-addr:value': case 'email-message:from_ref.value': case 'email-message:sender_ref.value': return 'email';
-    case 'email-message:subject': return 'email-subject';
-    case 'windows-registry-key:key': return 'registry-key';
-    case 'user-account:account_login': case 'user-account:user_id': return 'user-account';
-    case 'network-traffic:extensions.http-request-ext.request_header.user-agent': return 'user-agent';
-    default: return null;
+    case 'file:name':
+      return 'filename';
+    case 'domain-name:value':
+      return 'domain';
+    case 'url:value':
+      return 'url';
+    case 'ipv4-addr:value':
+    case 'ipv6-addr:value':
+    case 'network-traffic:dst_ref.value':
+    case 'network-traffic:src_ref.value':
+      return value.includes('/')
+        ? 'cidr'
+        : isIP(value) === 4
+          ? 'ipv4'
+          : isIP(value) === 6
+            ? 'ipv6'
+            : inferType(value);
+    case 'email-addr:value':
+    case 'email-message:from_ref.value':
+    case 'email-message:sender_ref.value':
+      return 'email';
+    case 'email-message:subject':
+      return 'email-subject';
+    case 'windows-registry-key:key':
+      return 'registry-key';
+    case 'user-account:account_login':
+    case 'user-account:user_id':
+      return 'user-account';
+    case 'network-traffic:extensions.http-request-ext.request_header.user-agent':
+      return 'user-agent';
+    default:
+      return null;
   }
 }
 
@@ -42,11 +77,16 @@ function flattenOr(c: Comparison): Comparison[] {
 }
 
 function observations(o: Observation): Observation[] | string {
-  if (o.qualifiers.length) return `the ${o.qualifiers.map((q) => q.kind.toUpperCase()).join('/')} qualifier relates observations over time`;
+  if (o.qualifiers.length)
+    return `the ${o.qualifiers.map((q) => q.kind.toUpperCase()).join('/')} qualifier relates observations over time`;
   if (o.kind === 'observation') return [o];
   if (o.kind === 'or') {
     const out: Observation[] = [];
-    for (const p of o.parts) { const r = observations(p); if (typeof r === 'string') return r; out.push(...r); }
+    for (const p of o.parts) {
+      const r = observations(p);
+      if (typeof r === 'string') return r;
+      out.push(...r);
+    }
     return out;
   }
   return `${o.kind === 'and' ? 'AND' : 'FOLLOWEDBY'} between observation expressions needs several records`;
@@ -57,9 +97,17 @@ function paths(c: Comparison): ObjectPath[] {
   return c.parts.flatMap(paths);
 }
 
-export function compilePattern(pattern: string, base: Omit<Indicator, 'type' | 'value' | 'raw'>, index: IntelIndex): Compiled {
+export function compilePattern(
+  pattern: string,
+  base: Omit<Indicator, 'type' | 'value' | 'raw'>,
+  index: IntelIndex,
+): Compiled {
   let ast: Observation;
-  try { ast = parsePattern(pattern); } catch (e) { return { ok: false, reason: (e as Error).message }; }
+  try {
+    ast = parsePattern(pattern);
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
   const obs = observations(ast);
   if (typeof obs === 'string') return { ok: false, reason: `cannot be evaluated on a single record: ${obs}` };
   const staged: { kind: 'entry'; ind: Indicator }[] = [];
@@ -67,35 +115,56 @@ export function compilePattern(pattern: string, base: Omit<Indicator, 'type' | '
   for (const o of obs) {
     if (o.kind !== 'observation') continue;
     const tests = flattenOr(o.comparison);
-    const simple = tests.every((t) => t.kind === 'test' && !t.not && (t.op === '=' || t.op === 'IN' || (t.op === 'ISSUBSET' && isAddrPath(t.path))));
+    const simple = tests.every(
+      (t) =>
+        t.kind === 'test' &&
+        !t.not &&
+        (t.op === '=' || t.op === 'IN' || (t.op === 'ISSUBSET' && isAddrPath(t.path))),
+    );
     if (simple) {
       let all = true;
       const entries: Indicator[] = [];
       for (const t of tests) {
         if (t.kind !== 'test') continue;
         for (const lit of Array.isArray(t.value) ? t.value : [t.value as Literal]) {
-          if (lit.t !== 'string') { all = false; break; }
+          if (lit.t !== 'string') {
+            all = false;
+            break;
+          }
           const type = t.op === 'ISSUBSET' ? 'cidr' : indexType(t.path, lit.v);
-          if (!type) { all = false; break; }
+          if (!type) {
+            all = false;
+            break;
+          }
           const n = normalize(type, lit.v);
           if ('error' in n) return { ok: false, reason: `${t.path.text} = '${lit.v}': ${n.error}` };
           entries.push({ ...base, type, value: n.value, raw: lit.v });
         }
         if (!all) break;
       }
-      if (all) { for (const ind of entries) staged.push({ kind: 'entry', ind }); continue; }
+      if (all) {
+        for (const ind of entries) staged.push({ kind: 'entry', ind });
+        continue;
+      }
     }
     const ps = paths(o.comparison);
     const unobserved = ps.filter((p) => !OBSERVED_PATHS.has(normalisedKey(p)));
     if (unobserved.length === ps.length) {
-      return { ok: false, reason: `no Vigil reader observes ${[...new Set(unobserved.map((p) => p.text))].join(', ')}: the indicator could never match` };
+      return {
+        ok: false,
+        reason: `no Vigil reader observes ${[...new Set(unobserved.map((p) => p.text))].join(', ')}: the indicator could never match`,
+      };
     }
     preds.push({ objects: new Set(ps.map((p) => p.object)), comparison: o.comparison });
   }
   for (const s of staged) index.add(s.ind);
   for (const p of preds) {
     const ind: Indicator = { ...base, type: 'stix-pattern', value: pattern, raw: pattern };
-    index.addPredicate({ indicator: { ...ind, note: ind.note ?? 'STIX pattern' }, objects: p.objects, test: (view) => evaluate(p.comparison, view) });
+    index.addPredicate({
+      indicator: { ...ind, note: ind.note ?? 'STIX pattern' },
+      objects: p.objects,
+      test: (view) => evaluate(p.comparison, view),
+    });
   }
   return { ok: true, entries: staged.length + preds.length };
 }
@@ -103,14 +172,19 @@ export function compilePattern(pattern: string, base: Omit<Indicator, 'type' | '
 /** Hash steps are normalised (`'SHA-256'`, `SHA256` → `sha-256`) so views need one spelling. */
 function normalisedKey(p: ObjectPath): string {
   const k = pathKey(p);
-  return k.replace(/:hashes\.([^.[]+)/, (_m, h: string) => `:hashes.${hashKey(h) ?? h}`).replace(/body_raw_ref\.hashes\.([^.[]+)/, (_m, h: string) => `body_raw_ref.hashes.${hashKey(h) ?? h}`);
+  return k
+    .replace(/:hashes\.([^.[]+)/, (_m, h: string) => `:hashes.${hashKey(h) ?? h}`)
+    .replace(/body_raw_ref\.hashes\.([^.[]+)/, (_m, h: string) => `body_raw_ref.hashes.${hashKey(h) ?? h}`);
 }
 
 function evaluate(c: Comparison, view: ObservableView): boolean {
   switch (c.kind) {
-    case 'and': return c.parts.every((p) => evaluate(p, view));
-    case 'or': return c.parts.some((p) => evaluate(p, view));
-    case 'exists': return (view.get(normalisedKey(c.path)) !== undefined) !== c.not;
+    case 'and':
+      return c.parts.every((p) => evaluate(p, view));
+    case 'or':
+      return c.parts.some((p) => evaluate(p, view));
+    case 'exists':
+      return (view.get(normalisedKey(c.path)) !== undefined) !== c.not;
     case 'test': {
       const values = view.get(normalisedKey(c.path));
       if (!values) return false; // STIX: a comparison on a missing property is false, NOT included
@@ -128,17 +202,28 @@ function test(op: string, v: string | number, lit: Literal | readonly Literal[],
   const l = lit as Literal;
   const lv = l.v;
   switch (op) {
-    case '=': return caseless ? String(v).toLowerCase() === String(lv).toLowerCase() : String(v) === String(lv);
-    case '!=': return String(v) !== String(lv);
-    case '<': return Number(v) < Number(lv);
-    case '<=': return Number(v) <= Number(lv);
-    case '>': return Number(v) > Number(lv);
-    case '>=': return Number(v) >= Number(lv);
+    case '=':
+      return caseless ? String(v).toLowerCase() === String(lv).toLowerCase() : String(v) === String(lv);
+    case '!=':
+      return String(v) !== String(lv);
+    case '<':
+      return Number(v) < Number(lv);
+    case '<=':
+      return Number(v) <= Number(lv);
+    case '>':
+      return Number(v) > Number(lv);
+    case '>=':
+      return Number(v) >= Number(lv);
     case 'LIKE': {
       const src = String(lv);
       let re = likeCache.get(src);
       if (!re) {
-        re = new RegExp(`^${src.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '[^]*').replace(/_/g, '[^]')}$`);
+        re = new RegExp(
+          `^${src
+            .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+            .replace(/%/g, '[^]*')
+            .replace(/_/g, '[^]')}$`,
+        );
         likeCache.set(src, re);
       }
       return re.test(String(v));
@@ -146,12 +231,18 @@ function test(op: string, v: string | number, lit: Literal | readonly Literal[],
     case 'MATCHES': {
       const src = String(lv);
       let re = matchesCache.get(src);
-      if (!re) { re = new RegExp(src); matchesCache.set(src, re); }
+      if (!re) {
+        re = new RegExp(src);
+        matchesCache.set(src, re);
+      }
       return re.test(String(v));
     }
-    case 'ISSUBSET': return inCidr(String(v), String(lv));
-    case 'ISSUPERSET': return inCidr(String(lv).split('/')[0]!, String(v));
-    default: return false;
+    case 'ISSUBSET':
+      return inCidr(String(v), String(lv));
+    case 'ISSUPERSET':
+      return inCidr(String(lv).split('/')[0]!, String(v));
+    default:
+      return false;
   }
 }
 

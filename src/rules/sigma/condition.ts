@@ -16,19 +16,27 @@ export type Condition =
 const TOKEN = /\s*(\(|\)|[^\s()]+)/y;
 
 export function parseCondition(text: string): Condition {
-  if (text.includes('|')) throw new SigmaUnsupported(`aggregation in condition ('${text.trim()}') is not supported: use a correlation rule`);
+  if (text.includes('|'))
+    throw new SigmaUnsupported(
+      `aggregation in condition ('${text.trim()}') is not supported: use a correlation rule`,
+    );
   const tokens: string[] = [];
   let pos = 0;
   while (pos < text.length) {
     TOKEN.lastIndex = pos;
     const m = TOKEN.exec(text);
-    if (!m) { if (text.slice(pos).trim()) throw new SigmaError(`condition: cannot read '${text.slice(pos)}'`); break; }
+    if (!m) {
+      if (text.slice(pos).trim()) throw new SigmaError(`condition: cannot read '${text.slice(pos)}'`);
+      break;
+    }
     tokens.push(m[1]!);
     pos = TOKEN.lastIndex;
   }
   let i = 0;
   const peek = () => tokens[i]?.toLowerCase();
-  const fail = (what: string): never => { throw new SigmaError(`condition '${text.trim()}': ${what}`); };
+  const fail = (what: string): never => {
+    throw new SigmaError(`condition '${text.trim()}': ${what}`);
+  };
 
   const primary = (): Condition => {
     const t = tokens[i];
@@ -42,11 +50,16 @@ export function parseCondition(text: string): Condition {
     }
     if (t === ')') fail('unexpected )');
     const lower = t.toLowerCase();
-    if ((/^\d+$/.test(lower) || lower === 'all' || lower === 'any') && tokens[i + 1]?.toLowerCase() === 'of') {
+    if (
+      (/^\d+$/.test(lower) || lower === 'all' || lower === 'any') &&
+      tokens[i + 1]?.toLowerCase() === 'of'
+    ) {
       const target = tokens[i + 2];
-      if (target === undefined || target === '(' || target === ')') fail(`'${t} of' needs an identifier or them`);
+      if (target === undefined || target === '(' || target === ')')
+        fail(`'${t} of' needs an identifier or them`);
       i += 3;
-      if (/^\d+$/.test(lower) && lower !== '1') fail(`'${t} of' is not in the specification (only 1 of / all of)`);
+      if (/^\d+$/.test(lower) && lower !== '1')
+        fail(`'${t} of' is not in the specification (only 1 of / all of)`);
       return { op: 'of', quantifier: lower === 'all' ? 'all' : 'any', pattern: target! };
     }
     if (['and', 'or', 'not', 'of'].includes(lower)) fail(`unexpected '${t}'`);
@@ -54,17 +67,26 @@ export function parseCondition(text: string): Condition {
     return { op: 'id', name: t };
   };
   const not = (): Condition => {
-    if (peek() === 'not') { i++; return { op: 'not', arg: not() }; }
+    if (peek() === 'not') {
+      i++;
+      return { op: 'not', arg: not() };
+    }
     return primary();
   };
   const and = (): Condition => {
     const args = [not()];
-    while (peek() === 'and') { i++; args.push(not()); }
+    while (peek() === 'and') {
+      i++;
+      args.push(not());
+    }
     return args.length === 1 ? args[0]! : { op: 'and', args };
   };
   const or = (): Condition => {
     const args = [and()];
-    while (peek() === 'or') { i++; args.push(and()); }
+    while (peek() === 'or') {
+      i++;
+      args.push(and());
+    }
     return args.length === 1 ? args[0]! : { op: 'or', args };
   };
   const c = or();
@@ -73,7 +95,12 @@ export function parseCondition(text: string): Condition {
 }
 
 function globToRe(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 /** The identifiers a condition uses (after resolving `of` patterns), for checks and for explaining a match. */
@@ -99,19 +126,34 @@ export function compileCondition(c: Condition, searches: ReadonlyMap<string, Pre
     }
     case 'and': {
       const ps = c.args.map((a) => compileCondition(a, searches));
-      return (ev) => { for (const p of ps) if (!p(ev)) return false; return true; };
+      return (ev) => {
+        for (const p of ps) if (!p(ev)) return false;
+        return true;
+      };
     }
     case 'or': {
       const ps = c.args.map((a) => compileCondition(a, searches));
-      return (ev) => { for (const p of ps) if (p(ev)) return true; return false; };
+      return (ev) => {
+        for (const p of ps) if (p(ev)) return true;
+        return false;
+      };
     }
     case 'of': {
       const matched = resolveOf(c.pattern, names);
-      if (matched.length === 0) throw new SigmaError(`'${c.quantifier === 'all' ? 'all' : '1'} of ${c.pattern}' matches no search identifier`);
+      if (matched.length === 0)
+        throw new SigmaError(
+          `'${c.quantifier === 'all' ? 'all' : '1'} of ${c.pattern}' matches no search identifier`,
+        );
       const ps = matched.map((n) => searches.get(n)!);
       return c.quantifier === 'all'
-        ? (ev) => { for (const p of ps) if (!p(ev)) return false; return true; }
-        : (ev) => { for (const p of ps) if (p(ev)) return true; return false; };
+        ? (ev) => {
+            for (const p of ps) if (!p(ev)) return false;
+            return true;
+          }
+        : (ev) => {
+            for (const p of ps) if (p(ev)) return true;
+            return false;
+          };
     }
   }
 }

@@ -16,7 +16,13 @@ export interface SigmaConfig {
   readonly minLevel?: SigmaLevel;
 }
 
-const SEVERITY: Readonly<Record<SigmaLevel, Severity>> = { informational: 'info', low: 'low', medium: 'medium', high: 'high', critical: 'critical' };
+const SEVERITY: Readonly<Record<SigmaLevel, Severity>> = {
+  informational: 'info',
+  low: 'low',
+  medium: 'medium',
+  high: 'high',
+  critical: 'critical',
+};
 
 // Compiled rule sets are pure data: one per configuration per thread, however many scans use it.
 const cache = new Map<string, SigmaRuleSet>();
@@ -24,21 +30,34 @@ export function ruleSetFor(cfg: SigmaConfig): SigmaRuleSet {
   const key = JSON.stringify(cfg);
   let rs = cache.get(key);
   if (!rs) {
-    rs = new SigmaRuleSet({ ...(cfg.placeholders ? { placeholders: cfg.placeholders } : {}), ...(cfg.minLevel ? { minLevel: cfg.minLevel } : {}) }).loadPaths(cfg.paths);
+    rs = new SigmaRuleSet({
+      ...(cfg.placeholders ? { placeholders: cfg.placeholders } : {}),
+      ...(cfg.minLevel ? { minLevel: cfg.minLevel } : {}),
+    }).loadPaths(cfg.paths);
     cache.set(key, rs);
   }
   return rs;
 }
 
-export function sigmaFinding(m: SigmaMatch, e: { time?: string; source: Finding['source'] }, host: string | undefined, extra: Record<string, string | number>): Finding {
+export function sigmaFinding(
+  m: SigmaMatch,
+  e: { time?: string; source: Finding['source'] },
+  host: string | undefined,
+  extra: Record<string, string | number>,
+): Finding {
   const r = m.rule;
-  const attack = [...new Set(r.tags.filter((t) => /^attack\.t\d{4}(\.\d{3})?$/i.test(t)).map((t) => t.slice(7).toUpperCase()))];
+  const attack = [
+    ...new Set(
+      r.tags.filter((t) => /^attack\.t\d{4}(\.\d{3})?$/i.test(t)).map((t) => t.slice(7).toUpperCase()),
+    ),
+  ];
   const cve = [...new Set(r.tags.filter((t) => /^cve\.\d{4}-\d+$/i.test(t)).map((t) => `CVE-${t.slice(4)}`))];
   return makeFinding({
     rule: `sigma.${r.id}`,
     title: r.title,
     severity: SEVERITY[r.level],
-    attack, cve,
+    attack,
+    cve,
     ...(e.time ? { time: e.time } : {}),
     ...(host ? { host } : {}),
     source: e.source,
@@ -46,7 +65,11 @@ export function sigmaFinding(m: SigmaMatch, e: { time?: string; source: Finding[
     evidence: {
       ...m.fields,
       ...extra,
-      sigmaId: r.id, level: r.level, ...(r.status ? { status: r.status } : {}), ruleFile: r.file, logsource: m.target.target.label,
+      sigmaId: r.id,
+      level: r.level,
+      ...(r.status ? { status: r.status } : {}),
+      ruleFile: r.file,
+      logsource: m.target.target.label,
       ...(r.falsepositives.length ? { falsepositives: [...r.falsepositives] } : {}),
     },
   });
@@ -66,10 +89,18 @@ export const sigmaDetector = defineDetector({
         if (!rs) return;
         if (rec.kind === 'winevent') {
           const e = rec as WinEvent;
-          for (const m of rs.matchWinEvent(e)) emit(sigmaFinding(m, e, e.computer, { eventId: e.eventId, provider: e.provider, ...(e.channel ? { channel: e.channel } : {}) }));
+          for (const m of rs.matchWinEvent(e))
+            emit(
+              sigmaFinding(m, e, e.computer, {
+                eventId: e.eventId,
+                provider: e.provider,
+                ...(e.channel ? { channel: e.channel } : {}),
+              }),
+            );
         } else {
           const e = rec as LogEvent<'iis.w3c'>;
-          for (const m of rs.matchW3c(e)) emit(sigmaFinding(m, e, e.field('s-computername') ?? undefined, {}));
+          for (const m of rs.matchW3c(e))
+            emit(sigmaFinding(m, e, e.field('s-computername') ?? undefined, {}));
         }
       },
       // No rule for a kind: its lines need not even be parsed for us (keeps IIS pre-filtering intact).

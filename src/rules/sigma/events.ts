@@ -25,15 +25,23 @@ abstract class CachedView implements EventView {
 export class WinEventView extends CachedView {
   private ci: Map<string, string> | undefined;
   readonly event: WinEvent;
-  constructor(event: WinEvent) { super(); this.event = event; }
+  constructor(event: WinEvent) {
+    super();
+    this.event = event;
+  }
   get(field: string): string | undefined {
     const e = this.event;
     switch (field) {
-      case 'EventID': return String(e.eventId);
-      case 'Provider_Name': return e.provider;
-      case 'Channel': return e.channel;
-      case 'Computer': return e.computer;
-      case 'Level': return e.level === undefined ? undefined : String(e.level);
+      case 'EventID':
+        return String(e.eventId);
+      case 'Provider_Name':
+        return e.provider;
+      case 'Channel':
+        return e.channel;
+      case 'Computer':
+        return e.computer;
+      case 'Level':
+        return e.level === undefined ? undefined : String(e.level);
     }
     const v = e.data[field];
     if (v !== undefined) return v;
@@ -52,7 +60,10 @@ export class WinEventView extends CachedView {
 
 export class W3cView extends CachedView {
   readonly event: LogEvent<'iis.w3c'>;
-  constructor(event: LogEvent<'iis.w3c'>) { super(); this.event = event; }
+  constructor(event: LogEvent<'iis.w3c'>) {
+    super();
+    this.event = event;
+  }
   get(field: string): string | undefined {
     if (field === 'cs-uri') {
       const logged = this.event.field('cs-uri');
@@ -65,7 +76,9 @@ export class W3cView extends CachedView {
     const v = this.event.field(field);
     return v === '-' ? '' : v; // W3C writes - for an empty field
   }
-  protected allValues(): string { return this.event.line; }
+  protected allValues(): string {
+    return this.event.line;
+  }
 }
 
 const normal = (name: string) => name.toLowerCase().replace(/ /g, '');

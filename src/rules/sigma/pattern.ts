@@ -17,7 +17,11 @@ export function parseSigmaString(s: string): Piece[] {
     if (c === '\\') {
       const n = s[i + 1];
       // A backslash escapes only a wildcard or another backslash; elsewhere it is literal (Windows paths).
-      if (n === '*' || n === '?' || n === '\\') { lit += n; i++; continue; }
+      if (n === '*' || n === '?' || n === '\\') {
+        lit += n;
+        i++;
+        continue;
+      }
       lit += c;
     } else if (c === '*' || c === '?') {
       if (lit) out.push(lit);
@@ -79,7 +83,14 @@ export function compileString(pieces: readonly Piece[], placement: Placement, ca
   for (const p of ps) {
     if (typeof p === 'string' && !p) continue;
     const prev = flat[flat.length - 1];
-    if (typeof p !== 'string' && p.wildcard === '*' && prev !== undefined && typeof prev !== 'string' && prev.wildcard === '*') continue;
+    if (
+      typeof p !== 'string' &&
+      p.wildcard === '*' &&
+      prev !== undefined &&
+      typeof prev !== 'string' &&
+      prev.wildcard === '*'
+    )
+      continue;
     flat.push(p);
   }
   const star = (p: Piece | undefined) => p !== undefined && typeof p !== 'string' && p.wildcard === '*';
@@ -96,7 +107,9 @@ export function compileString(pieces: readonly Piece[], placement: Placement, ca
   }
   if (!flat.some((p) => typeof p !== 'string' && p.wildcard === '?')) return starGlob(flat, cased);
   // `?` inside a value is rare; a regex is fine there (no nested quantifiers, so no blow-up).
-  const src = flat.map((p) => (typeof p === 'string' ? reEscape(p) : p.wildcard === '*' ? '[\\s\\S]*' : '[\\s\\S]')).join('');
+  const src = flat
+    .map((p) => (typeof p === 'string' ? reEscape(p) : p.wildcard === '*' ? '[\\s\\S]*' : '[\\s\\S]'))
+    .join('');
   const re = new RegExp(`^${src}$`, 'u');
   return { cased, kind: 'glob', test: (t) => re.test(t) };
 }
@@ -120,8 +133,17 @@ function starGlob(flat: readonly Piece[], cased: boolean): StringTest {
       let end = t.length;
       let first = 0;
       let last = lits.length;
-      if (!lead) { if (!t.startsWith(lits[0]!)) return false; from = lits[0]!.length; first = 1; }
-      if (!trail && last > first) { const l = lits[last - 1]!; if (!t.endsWith(l) || end - l.length < from) return false; end -= l.length; last--; }
+      if (!lead) {
+        if (!t.startsWith(lits[0]!)) return false;
+        from = lits[0]!.length;
+        first = 1;
+      }
+      if (!trail && last > first) {
+        const l = lits[last - 1]!;
+        if (!t.endsWith(l) || end - l.length < from) return false;
+        end -= l.length;
+        last--;
+      }
       for (let i = first; i < last; i++) {
         const at = t.indexOf(lits[i]!, from);
         if (at < 0 || at + lits[i]!.length > end) return false;

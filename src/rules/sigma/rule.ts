@@ -1,6 +1,13 @@
 import { compileCondition, parseCondition, type Condition } from './condition.ts';
 import { targetsFor, type LogSource, type Target } from './logsource.ts';
-import { compileItem, SigmaError, SigmaUnsupported, type Predicate, type Scalar, type ValueOptions } from './values.ts';
+import {
+  compileItem,
+  SigmaError,
+  SigmaUnsupported,
+  type Predicate,
+  type Scalar,
+  type ValueOptions,
+} from './values.ts';
 
 /**
  * The Sigma rule model: a YAML document checked into typed fields (rule → model), then compiled
@@ -37,9 +44,12 @@ export interface SigmaRule {
   readonly file: string;
 }
 
-const isScalar = (v: unknown): v is Scalar => v === null || ['string', 'number', 'boolean'].includes(typeof v);
-const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
+const isScalar = (v: unknown): v is Scalar =>
+  v === null || ['string', 'number', 'boolean'].includes(typeof v);
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const strList = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
 
 function parseMapSearch(name: string, m: Record<string, unknown>): DetectionItem[] {
   const items: DetectionItem[] = [];
@@ -59,8 +69,12 @@ function parseSearch(name: string, v: unknown): Search {
     if (v.length === 0) throw new SigmaError(`${name}: empty list`);
     const keywords = v.filter(isScalar);
     const maps = v.filter(isMap);
-    if (keywords.length + maps.length !== v.length) throw new SigmaError(`${name}: a list may hold values or maps, not nested lists`);
-    return [...maps.map((x) => parseMapSearch(name, x)), ...(keywords.length ? [[{ field: null, modifiers: [], values: keywords }]] : [])];
+    if (keywords.length + maps.length !== v.length)
+      throw new SigmaError(`${name}: a list may hold values or maps, not nested lists`);
+    return [
+      ...maps.map((x) => parseMapSearch(name, x)),
+      ...(keywords.length ? [[{ field: null, modifiers: [], values: keywords }]] : []),
+    ];
   }
   if (isScalar(v) && v !== null) return [[{ field: null, modifiers: [], values: [v] }]];
   throw new SigmaError(`${name}: not a search (map, list or value)`);
@@ -70,7 +84,8 @@ function parseSearch(name: string, v: unknown): Search {
 export function parseRule(doc: unknown, file: string): SigmaRule {
   if (!isMap(doc)) throw new SigmaError('not a YAML map');
   if (doc['correlation'] !== undefined) throw new SigmaUnsupported('correlation rules are not supported yet');
-  if (doc['filter'] !== undefined && doc['detection'] === undefined) throw new SigmaUnsupported('Sigma filters (meta rules) are not supported yet');
+  if (doc['filter'] !== undefined && doc['detection'] === undefined)
+    throw new SigmaUnsupported('Sigma filters (meta rules) are not supported yet');
   const title = doc['title'];
   if (typeof title !== 'string' || !title.trim()) throw new SigmaError('no title');
   const det = doc['detection'];
@@ -78,7 +93,8 @@ export function parseRule(doc: unknown, file: string): SigmaRule {
   const ls = doc['logsource'];
   if (!isMap(ls)) throw new SigmaError('no logsource');
   const levelRaw = typeof doc['level'] === 'string' ? doc['level'].toLowerCase() : 'medium';
-  if (!(LEVELS as readonly string[]).includes(levelRaw)) throw new SigmaError(`unknown level '${String(doc['level'])}'`);
+  if (!(LEVELS as readonly string[]).includes(levelRaw))
+    throw new SigmaError(`unknown level '${String(doc['level'])}'`);
   const cond = det['condition'];
   const condTexts = typeof cond === 'string' ? [cond] : strList(cond);
   if (condTexts.length === 0) throw new SigmaError('detection has no condition');
@@ -87,14 +103,17 @@ export function parseRule(doc: unknown, file: string): SigmaRule {
     if (k === 'condition' || k === 'timeframe') continue;
     searches.set(k, parseSearch(k, v));
   }
-  if (det['timeframe'] !== undefined && condTexts.some((c) => c.includes('|'))) throw new SigmaUnsupported('aggregation with timeframe is not supported: use a correlation rule');
+  if (det['timeframe'] !== undefined && condTexts.some((c) => c.includes('|')))
+    throw new SigmaUnsupported('aggregation with timeframe is not supported: use a correlation rule');
   const lsStr = (k: string) => (typeof ls[k] === 'string' ? { [k]: ls[k] as string } : {});
   const opt = (k: string) => (typeof doc[k] === 'string' ? { [k]: doc[k] as string } : {});
   return {
     id: typeof doc['id'] === 'string' ? doc['id'] : file,
     title: title.trim(),
     level: levelRaw as SigmaLevel,
-    ...opt('status'), ...opt('description'), ...opt('author'),
+    ...opt('status'),
+    ...opt('description'),
+    ...opt('author'),
     tags: strList(doc['tags']),
     falsepositives: strList(doc['falsepositives']),
     references: strList(doc['references']),
@@ -134,14 +153,32 @@ function compileFor(rule: SigmaRule, target: Target, opts: ValueOptions): Compil
         }
         // fieldref names another field: map it as well.
         if (it.modifiers.includes('fieldref')) {
-          const refs = it.values.map((v) => { const r = target.field(String(v)); if (r === null) throw new FieldUnavailable(`${target.label} has no field ${String(v)}`); fields.add(r); return r; });
+          const refs = it.values.map((v) => {
+            const r = target.field(String(v));
+            if (r === null) throw new FieldUnavailable(`${target.label} has no field ${String(v)}`);
+            fields.add(r);
+            return r;
+          });
           return compileItem(f, it.modifiers, refs, opts);
         }
         return compileItem(f, it.modifiers, it.values, opts);
       });
-      return preds.length === 1 ? preds[0]! : (ev: Parameters<Predicate>[0]) => { for (const p of preds) if (!p(ev)) return false; return true; };
+      return preds.length === 1
+        ? preds[0]!
+        : (ev: Parameters<Predicate>[0]) => {
+            for (const p of preds) if (!p(ev)) return false;
+            return true;
+          };
     });
-    compiled.set(name, alts.length === 1 ? alts[0]! : (ev) => { for (const p of alts) if (p(ev)) return true; return false; });
+    compiled.set(
+      name,
+      alts.length === 1
+        ? alts[0]!
+        : (ev) => {
+            for (const p of alts) if (p(ev)) return true;
+            return false;
+          },
+    );
   }
   const conds = rule.conditions.map((c) => compileCondition(c, compiled));
   const cond: Predicate = conds.length === 1 ? conds[0]! : (ev) => conds.some((p) => p(ev));
@@ -149,7 +186,8 @@ function compileFor(rule: SigmaRule, target: Target, opts: ValueOptions): Compil
   return { target, predicate: extra ? (ev) => extra(ev) && cond(ev) : cond, fields: [...fields] };
 }
 
-export type CompileResult = { readonly ok: CompiledRule } | { readonly unsupported: string } | { readonly error: string };
+export type CompileResult =
+  { readonly ok: CompiledRule } | { readonly unsupported: string } | { readonly error: string };
 
 /**
  * Compiles a rule for every target its logsource maps to. A target whose events cannot carry a
@@ -165,7 +203,10 @@ export function compileRule(rule: SigmaRule, opts: ValueOptions = {}): CompileRe
     try {
       targets.push(compileFor(rule, target, opts));
     } catch (e) {
-      if (e instanceof FieldUnavailable) { skipped.push(e.message); continue; }
+      if (e instanceof FieldUnavailable) {
+        skipped.push(e.message);
+        continue;
+      }
       if (e instanceof SigmaUnsupported) return { unsupported: e.message };
       if (e instanceof SigmaError) return { error: e.message };
       throw e;

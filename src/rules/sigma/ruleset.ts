@@ -34,9 +34,19 @@ export interface LoadOptions extends ValueOptions {
   readonly skipStatus?: readonly string[];
 }
 
-interface Entry { readonly rule: SigmaRule; readonly ct: CompiledTarget; readonly need: Need }
-interface Bucket { readonly entries: readonly Entry[]; readonly index: CandidateIndex }
-interface ChannelIndex { readonly any: Entry[]; readonly byId: Map<number, Entry[]> }
+interface Entry {
+  readonly rule: SigmaRule;
+  readonly ct: CompiledTarget;
+  readonly need: Need;
+}
+interface Bucket {
+  readonly entries: readonly Entry[];
+  readonly index: CandidateIndex;
+}
+interface ChannelIndex {
+  readonly any: Entry[];
+  readonly byId: Map<number, Entry[]>;
+}
 
 const LEVEL_ORDER: readonly SigmaLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
 const MAX_RULE_BYTES = 1 << 20;
@@ -60,7 +70,9 @@ export class SigmaRuleSet {
   private readonly buckets = new Map<string, Bucket | null>();
 
   private readonly opts: LoadOptions;
-  constructor(opts: LoadOptions = {}) { this.opts = opts; }
+  constructor(opts: LoadOptions = {}) {
+    this.opts = opts;
+  }
 
   /** Adds every `.yml`/`.yaml` under the given files and folders. */
   loadPaths(paths: readonly string[]): this {
@@ -70,27 +82,53 @@ export class SigmaRuleSet {
 
   private walk(path: string, root: string): void {
     let st;
-    try { st = statSync(path); } catch (e) { this.errors.push({ file: path, reason: (e as Error).message }); return; }
+    try {
+      st = statSync(path);
+    } catch (e) {
+      this.errors.push({ file: path, reason: (e as Error).message });
+      return;
+    }
     if (st.isDirectory()) {
       for (const name of readdirSync(path).sort()) this.walk(join(path, name), root);
       return;
     }
     if (path !== root && !/\.ya?ml$/i.test(path)) return;
-    if (st.size > MAX_RULE_BYTES) { this.errors.push({ file: path, reason: `larger than ${MAX_RULE_BYTES} bytes` }); return; }
+    if (st.size > MAX_RULE_BYTES) {
+      this.errors.push({ file: path, reason: `larger than ${MAX_RULE_BYTES} bytes` });
+      return;
+    }
     this.addText(readFileSync(path, 'utf8'), path);
   }
 
   /** Adds the rules of one YAML text (one rule per document). */
   addText(text: string, file: string): this {
     let docs;
-    try { docs = parseAllDocuments(text); } catch (e) { this.errors.push({ file, reason: (e as Error).message }); return this; }
+    try {
+      docs = parseAllDocuments(text);
+    } catch (e) {
+      this.errors.push({ file, reason: (e as Error).message });
+      return this;
+    }
     const list = Array.isArray(docs) ? docs : [docs];
     for (const d of list) {
-      if (d.errors.length) { this.errors.push({ file, reason: `YAML line ${d.errors[0]!.linePos?.[0]?.line ?? '?'}: ${d.errors[0]!.message.split('\n')[0]}` }); continue; }
+      if (d.errors.length) {
+        this.errors.push({
+          file,
+          reason: `YAML line ${d.errors[0]!.linePos?.[0]?.line ?? '?'}: ${d.errors[0]!.message.split('\n')[0]}`,
+        });
+        continue;
+      }
       const js: unknown = d.toJS({ maxAliasCount: 100 });
       if (js === null || js === undefined) continue;
-      if (list.length > 1 && typeof js === 'object' && (js as Record<string, unknown>)['action'] !== undefined) {
-        this.unsupported.push({ file, reason: 'legacy multi-document rule collection (action: global/repeat)' });
+      if (
+        list.length > 1 &&
+        typeof js === 'object' &&
+        (js as Record<string, unknown>)['action'] !== undefined
+      ) {
+        this.unsupported.push({
+          file,
+          reason: 'legacy multi-document rule collection (action: global/repeat)',
+        });
         break;
       }
       this.addDoc(js, file);
@@ -100,33 +138,67 @@ export class SigmaRuleSet {
 
   addDoc(doc: unknown, file: string): void {
     // A folder of rules also holds other YAML (SigmaHQ's regression info.yml, configs): not rules, not errors.
-    if (typeof doc === 'object' && doc !== null && !Array.isArray(doc) && !['detection', 'logsource', 'correlation', 'filter'].some((k) => k in doc)) { this.notRules++; return; }
+    if (
+      typeof doc === 'object' &&
+      doc !== null &&
+      !Array.isArray(doc) &&
+      !['detection', 'logsource', 'correlation', 'filter'].some((k) => k in doc)
+    ) {
+      this.notRules++;
+      return;
+    }
     let rule: SigmaRule;
-    try { rule = parseRule(doc, file); } catch (e) {
+    try {
+      rule = parseRule(doc, file);
+    } catch (e) {
       if (!(e instanceof SigmaError)) throw e;
-      const m = typeof doc === 'object' && doc !== null ? doc as Record<string, unknown> : {};
-      const problem = { file, ...(typeof m['id'] === 'string' ? { id: m['id'] } : {}), ...(typeof m['title'] === 'string' ? { title: m['title'] } : {}), reason: e.message };
+      const m = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>) : {};
+      const problem = {
+        file,
+        ...(typeof m['id'] === 'string' ? { id: m['id'] } : {}),
+        ...(typeof m['title'] === 'string' ? { title: m['title'] } : {}),
+        reason: e.message,
+      };
       (e instanceof SigmaUnsupported ? this.unsupported : this.errors).push(problem);
       return;
     }
     const skip = this.opts.skipStatus ?? ['deprecated', 'unsupported'];
-    if ((rule.status && skip.includes(rule.status)) || LEVEL_ORDER.indexOf(rule.level) < LEVEL_ORDER.indexOf(this.opts.minLevel ?? 'informational')) { this.skipped++; return; }
+    if (
+      (rule.status && skip.includes(rule.status)) ||
+      LEVEL_ORDER.indexOf(rule.level) < LEVEL_ORDER.indexOf(this.opts.minLevel ?? 'informational')
+    ) {
+      this.skipped++;
+      return;
+    }
     const c = compileRule(rule, this.opts);
     const ref = { file, id: rule.id, title: rule.title };
-    if ('error' in c) { this.errors.push({ ...ref, reason: c.error }); return; }
-    if ('unsupported' in c) { this.unsupported.push({ ...ref, reason: c.unsupported }); return; }
+    if ('error' in c) {
+      this.errors.push({ ...ref, reason: c.error });
+      return;
+    }
+    if ('unsupported' in c) {
+      this.unsupported.push({ ...ref, reason: c.unsupported });
+      return;
+    }
     this.rules.push(rule);
     this.buckets.clear();
     for (const ct of c.ok.targets) {
       const entry = { rule, ct, need: ruleNeed(rule, ct.target.field) };
-      if (ct.target.kind === 'iis.w3c') { this.web.push(entry); continue; }
+      if (ct.target.kind === 'iis.w3c') {
+        this.web.push(entry);
+        continue;
+      }
       for (const ch of ct.target.channels) {
         let idx = this.win.get(ch);
         if (!idx) this.win.set(ch, (idx = { any: [], byId: new Map() }));
-        if (!ct.target.eventIds) { idx.any.push(entry); continue; }
+        if (!ct.target.eventIds) {
+          idx.any.push(entry);
+          continue;
+        }
         for (const id of ct.target.eventIds) {
           const l = idx.byId.get(id);
-          if (l) l.push(entry); else idx.byId.set(id, [entry]);
+          if (l) l.push(entry);
+          else idx.byId.set(id, [entry]);
         }
       }
     }
@@ -159,13 +231,25 @@ export class SigmaRuleSet {
   }
 
   /** Counts, and the not-evaluable rules by reason, for `--check` and the scan summary. */
-  summary(): { loaded: number; errors: number; unsupported: number; skipped: number; unsupportedBySource: [string, number][] } {
+  summary(): {
+    loaded: number;
+    errors: number;
+    unsupported: number;
+    skipped: number;
+    unsupportedBySource: [string, number][];
+  } {
     const by = new Map<string, number>();
     for (const u of this.unsupported) {
       const key = u.reason.replace(/^no reader for logsource /, '');
       by.set(key, (by.get(key) ?? 0) + 1);
     }
-    return { loaded: this.rules.length, errors: this.errors.length, unsupported: this.unsupported.length, skipped: this.skipped, unsupportedBySource: [...by].sort((a, b) => b[1] - a[1]) };
+    return {
+      loaded: this.rules.length,
+      errors: this.errors.length,
+      unsupported: this.unsupported.length,
+      skipped: this.skipped,
+      unsupportedBySource: [...by].sort((a, b) => b[1] - a[1]),
+    };
   }
 }
 
@@ -190,4 +274,3 @@ function run(view: WinEventView | W3cView, b: Bucket, exhaustive: boolean): Sigm
   }
   return out ?? [];
 }
-

@@ -28,8 +28,33 @@ export class SigmaUnsupported extends SigmaError {}
 export type Scalar = string | number | boolean | null;
 
 const KNOWN = new Set([
-  'contains', 'startswith', 'endswith', 'all', 'base64', 'base64offset', 'wide', 'utf16le', 'utf16be', 'utf16', 'windash',
-  're', 'i', 'ignorecase', 'm', 'multiline', 's', 'dotall', 'cidr', 'exists', 'fieldref', 'expand', 'gt', 'gte', 'lt', 'lte', 'cased',
+  'contains',
+  'startswith',
+  'endswith',
+  'all',
+  'base64',
+  'base64offset',
+  'wide',
+  'utf16le',
+  'utf16be',
+  'utf16',
+  'windash',
+  're',
+  'i',
+  'ignorecase',
+  'm',
+  'multiline',
+  's',
+  'dotall',
+  'cidr',
+  'exists',
+  'fieldref',
+  'expand',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'cased',
 ]);
 
 export interface ValueOptions {
@@ -49,7 +74,15 @@ function windash(s: string): string[] {
 function utf16(s: string, order: 'le' | 'be', bom: boolean): Uint8Array {
   const out = new Uint8Array((s.length + (bom ? 1 : 0)) * 2);
   let o = 0;
-  const put = (u: number) => { if (order === 'le') { out[o++] = u & 0xff; out[o++] = u >> 8; } else { out[o++] = u >> 8; out[o++] = u & 0xff; } };
+  const put = (u: number) => {
+    if (order === 'le') {
+      out[o++] = u & 0xff;
+      out[o++] = u >> 8;
+    } else {
+      out[o++] = u >> 8;
+      out[o++] = u & 0xff;
+    }
+  };
   if (bom) put(0xfeff);
   for (let i = 0; i < s.length; i++) put(s.charCodeAt(i));
   return out;
@@ -77,7 +110,10 @@ function expand(s: string, placeholders: Readonly<Record<string, readonly string
   let last = 0;
   for (let m = re.exec(s); m; m = re.exec(s)) {
     const vals = placeholders[m[1]!];
-    if (!vals?.length) throw new SigmaUnsupported(`placeholder %${m[1]}% has no value (give one with --sigma-placeholder ${m[1]}=VALUE)`);
+    if (!vals?.length)
+      throw new SigmaUnsupported(
+        `placeholder %${m[1]}% has no value (give one with --sigma-placeholder ${m[1]}=VALUE)`,
+      );
     const lit = s.slice(last, m.index);
     variants = variants.flatMap((v) => vals.map((x) => v + lit + x));
     last = m.index + m[0].length;
@@ -88,7 +124,12 @@ function expand(s: string, placeholders: Readonly<Record<string, readonly string
 const scalarText = (v: Scalar): string => (v === null ? '' : typeof v === 'string' ? v : String(v));
 
 /** Compiles `field|modifiers: values`; `field === null` is a keyword search over the whole event. */
-export function compileItem(field: string | null, modifiers: readonly string[], values: readonly Scalar[], opts: ValueOptions = {}): Predicate {
+export function compileItem(
+  field: string | null,
+  modifiers: readonly string[],
+  values: readonly Scalar[],
+  opts: ValueOptions = {},
+): Predicate {
   for (const m of modifiers) if (!KNOWN.has(m)) throw new SigmaError(`unknown value modifier '${m}'`);
   const has = (m: string) => modifiers.includes(m);
   if (values.length === 0) throw new SigmaError(`${field ?? 'keywords'}: empty value list`);
@@ -106,33 +147,50 @@ export function compileItem(field: string | null, modifiers: readonly string[], 
 
   if (has('fieldref')) {
     if (field === null) throw new SigmaError('fieldref needs a field');
-    const placement: Placement = has('contains') ? 'contains' : has('startswith') ? 'startswith' : has('endswith') ? 'endswith' : 'exact';
+    const placement: Placement = has('contains')
+      ? 'contains'
+      : has('startswith')
+        ? 'startswith'
+        : has('endswith')
+          ? 'endswith'
+          : 'exact';
     const cased = has('cased');
-    return combine(values.map((ref) => {
-      const other = scalarText(ref);
-      return (ev) => {
-        const a = cased ? ev.get(field) : ev.lower(field);
-        const b = cased ? ev.get(other) : ev.lower(other);
-        if (a === undefined || b === undefined) return false;
-        return placement === 'exact' ? a === b : placement === 'contains' ? a.includes(b) : placement === 'startswith' ? a.startsWith(b) : a.endsWith(b);
-      };
-    }));
+    return combine(
+      values.map((ref) => {
+        const other = scalarText(ref);
+        return (ev) => {
+          const a = cased ? ev.get(field) : ev.lower(field);
+          const b = cased ? ev.get(other) : ev.lower(other);
+          if (a === undefined || b === undefined) return false;
+          return placement === 'exact'
+            ? a === b
+            : placement === 'contains'
+              ? a.includes(b)
+              : placement === 'startswith'
+                ? a.startsWith(b)
+                : a.endsWith(b);
+        };
+      }),
+    );
   }
 
   const cmp = (['gt', 'gte', 'lt', 'lte'] as const).find(has);
   if (cmp) {
     if (field === null) throw new SigmaError(`${cmp} needs a field`);
-    return combine(values.map((v) => {
-      const n = Number(v);
-      if (typeof v === 'boolean' || v === null || !Number.isFinite(n)) throw new SigmaError(`${field}|${cmp}: '${String(v)}' is not a number`);
-      return (ev) => {
-        const s = ev.get(field);
-        if (s === undefined || s.trim() === '') return false;
-        const x = /^0x[0-9a-f]+$/i.test(s.trim()) ? parseInt(s.trim(), 16) : Number(s);
-        if (!Number.isFinite(x)) return false;
-        return cmp === 'gt' ? x > n : cmp === 'gte' ? x >= n : cmp === 'lt' ? x < n : x <= n;
-      };
-    }));
+    return combine(
+      values.map((v) => {
+        const n = Number(v);
+        if (typeof v === 'boolean' || v === null || !Number.isFinite(n))
+          throw new SigmaError(`${field}|${cmp}: '${String(v)}' is not a number`);
+        return (ev) => {
+          const s = ev.get(field);
+          if (s === undefined || s.trim() === '') return false;
+          const x = /^0x[0-9a-f]+$/i.test(s.trim()) ? parseInt(s.trim(), 16) : Number(s);
+          if (!Number.isFinite(x)) return false;
+          return cmp === 'gt' ? x > n : cmp === 'gte' ? x >= n : cmp === 'lt' ? x < n : x <= n;
+        };
+      }),
+    );
   }
 
   if (has('cidr')) {
@@ -143,7 +201,8 @@ export function compileItem(field: string | null, modifiers: readonly string[], 
       const type = isIP(addr ?? '');
       if (!type) throw new SigmaError(`${field}|cidr: '${scalarText(v)}' is not a network`);
       const prefix = bits === undefined ? (type === 4 ? 32 : 128) : Number(bits);
-      if (!Number.isInteger(prefix) || prefix < 0 || prefix > (type === 4 ? 32 : 128)) throw new SigmaError(`${field}|cidr: bad prefix in '${scalarText(v)}'`);
+      if (!Number.isInteger(prefix) || prefix < 0 || prefix > (type === 4 ? 32 : 128))
+        throw new SigmaError(`${field}|cidr: bad prefix in '${scalarText(v)}'`);
       list.addSubnet(addr!, prefix, type === 4 ? 'ipv4' : 'ipv6');
     }
     return (ev) => {
@@ -160,21 +219,42 @@ export function compileItem(field: string | null, modifiers: readonly string[], 
     if (has('i') || has('ignorecase')) flags += 'i';
     if (has('m') || has('multiline')) flags += 'm';
     if (has('s') || has('dotall')) flags += 's';
-    return combine(values.map((v) => {
-      let src = scalarText(v);
-      // PCRE's leading inline flags, which JavaScript lacks as a prefix.
-      const inline = /^\(\?([imsx]+)\)/.exec(src);
-      if (inline) { src = src.slice(inline[0].length); for (const f of inline[1]!) if (f !== 'x' && !flags.includes(f)) flags += f; }
-      let re: RegExp;
-      try { re = new RegExp(src, flags); } catch {
-        try { re = new RegExp(src, flags.replace('u', '')); } catch (e) { throw new SigmaError(`${field ?? 'keywords'}|re: ${(e as Error).message}`); }
-      }
-      if (field === null) return (ev) => re.test(ev.haystack(true));
-      return (ev) => { const s = ev.get(field); return s !== undefined && re.test(s); };
-    }));
+    return combine(
+      values.map((v) => {
+        let src = scalarText(v);
+        // PCRE's leading inline flags, which JavaScript lacks as a prefix.
+        const inline = /^\(\?([imsx]+)\)/.exec(src);
+        if (inline) {
+          src = src.slice(inline[0].length);
+          for (const f of inline[1]!) if (f !== 'x' && !flags.includes(f)) flags += f;
+        }
+        let re: RegExp;
+        try {
+          re = new RegExp(src, flags);
+        } catch {
+          try {
+            re = new RegExp(src, flags.replace('u', ''));
+          } catch (e) {
+            throw new SigmaError(`${field ?? 'keywords'}|re: ${(e as Error).message}`);
+          }
+        }
+        if (field === null) return (ev) => re.test(ev.haystack(true));
+        return (ev) => {
+          const s = ev.get(field);
+          return s !== undefined && re.test(s);
+        };
+      }),
+    );
   }
 
-  const placement: Placement = field === null || has('contains') ? 'contains' : has('startswith') ? 'startswith' : has('endswith') ? 'endswith' : 'exact';
+  const placement: Placement =
+    field === null || has('contains')
+      ? 'contains'
+      : has('startswith')
+        ? 'startswith'
+        : has('endswith')
+          ? 'endswith'
+          : 'exact';
   const encoded = has('base64') || has('base64offset');
   const cased = has('cased') || encoded;
   let wantsNull = false;
@@ -193,22 +273,40 @@ export function compileItem(field: string | null, modifiers: readonly string[], 
       else if (m === 'wide' || m === 'utf16le') bytes = variants.map((s) => utf16(s, 'le', false));
       else if (m === 'utf16be') bytes = variants.map((s) => utf16(s, 'be', false));
       else if (m === 'utf16') bytes = variants.map((s) => utf16(s, 'le', true));
-      else if (m === 'base64') { variants = (bytes ?? variants.map((s) => Buffer.from(s, 'utf8'))).map(b64); bytes = null; }
-      else if (m === 'base64offset') { variants = (bytes ?? variants.map((s) => Buffer.from(s, 'utf8'))).flatMap(base64Offsets); bytes = null; }
+      else if (m === 'base64') {
+        variants = (bytes ?? variants.map((s) => Buffer.from(s, 'utf8'))).map(b64);
+        bytes = null;
+      } else if (m === 'base64offset') {
+        variants = (bytes ?? variants.map((s) => Buffer.from(s, 'utf8'))).flatMap(base64Offsets);
+        bytes = null;
+      }
     }
     if (bytes) variants = bytes.map((b) => Buffer.from(b).toString('latin1'));
     return [variants.map((s) => compileString(encoded ? [s] : parseSigmaString(s), placement, cased))];
   });
   // A value matches when one of its variants does; `all` needs every value, otherwise any will do.
   const groups = perValue.map(anyOf);
-  const match: (s: string) => boolean = all && groups.length > 1
-    ? (s) => { for (let i = 0; i < groups.length; i++) if (!groups[i]!(s)) return false; return true; }
-    : perValue.length ? anyOf(perValue.flat()) : () => false;
+  const match: (s: string) => boolean =
+    all && groups.length > 1
+      ? (s) => {
+          for (let i = 0; i < groups.length; i++) if (!groups[i]!(s)) return false;
+          return true;
+        }
+      : perValue.length
+        ? anyOf(perValue.flat())
+        : () => false;
   if (field === null) return (ev) => match(ev.haystack(cased));
   const read = cased ? (ev: EventView) => ev.get(field) : (ev: EventView) => ev.lower(field);
   if (wantsNull) {
-    if (all && perValue.length) throw new SigmaError(`${field}: null cannot be combined with other values under |all`);
-    return (ev) => { const s = read(ev); return s === undefined || s === '' || match(s); };
+    if (all && perValue.length)
+      throw new SigmaError(`${field}: null cannot be combined with other values under |all`);
+    return (ev) => {
+      const s = read(ev);
+      return s === undefined || s === '' || match(s);
+    };
   }
-  return (ev) => { const s = read(ev); return s !== undefined && match(s); };
+  return (ev) => {
+    const s = read(ev);
+    return s !== undefined && match(s);
+  };
 }
