@@ -13,9 +13,47 @@ function csvField(v: string): string {
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
+/**
+ * How an Exchange CSV log file is laid out. Exchange 2013–2019 write a plain CSV header line above
+ * the `#Software:` … `#Fields:` directives (`exchange`, what a server holds); copies made by other
+ * tools have the directives only (`directives`), the header line only (`header-only`, after
+ * `Import-Csv | Export-Csv -NoTypeInformation`) or the header line after them.
+ */
+export type ExchangeCsvLayout = 'exchange' | 'directives' | 'header-only' | 'directives-then-header';
+
+export interface ExchangeCsvOptions {
+  readonly layout?: ExchangeCsvLayout;
+  /** A UTF-8 byte-order mark first (Windows tools add one). */
+  readonly bom?: boolean;
+  readonly eol?: '\r\n' | '\n';
+}
+
+/** An Exchange CSV log: directives (without `#Fields:`), columns and data lines, in the chosen layout. */
+export function exchangeCsvLog(
+  directives: readonly string[],
+  fields: readonly string[],
+  body: readonly string[],
+  o: ExchangeCsvOptions = {},
+): string {
+  const layout = o.layout ?? 'directives';
+  const header = fields.join(',');
+  const block = [...directives, `#Fields: ${header}`];
+  const head =
+    layout === 'exchange'
+      ? [header, ...block]
+      : layout === 'header-only'
+        ? [header]
+        : layout === 'directives-then-header'
+          ? [...block, header]
+          : block;
+  const eol = o.eol ?? '\r\n';
+  return `${o.bom ? '\uFEFF' : ''}${[...head, ...body].join(eol)}${eol}`;
+}
+
 export function httpProxyLog(
   rows: readonly Record<string, string>[],
   date = '2021-03-03T06:00:00.000Z',
+  opts: ExchangeCsvOptions = {},
 ): string {
   // The header's #Version is the writing server's build, zero-padded as Exchange writes it.
   const r0 = rows[0];
@@ -24,15 +62,14 @@ export function httpProxyLog(
         .map((x, i) => String(x ?? '0').padStart([2, 2, 4, 3][i]!, '0'))
         .join('.')
     : '15.01.2176.002';
-  const head = [
+  const directives = [
     '#Software: Microsoft Exchange Server',
     `#Version: ${version}`,
     '#Log-type: HttpProxy Logs',
     `#Date: ${date}`,
-    `#Fields: ${HTTPPROXY_FIELDS.join(',')}`,
   ];
   const body = rows.map((r) => HTTPPROXY_FIELDS.map((f) => csvField(r[f] ?? '')).join(','));
-  return `${[...head, ...body].join('\r\n')}\r\n`;
+  return exchangeCsvLog(directives, HTTPPROXY_FIELDS, body, opts);
 }
 
 export const IIS_FIELDS =
@@ -51,15 +88,42 @@ export function iisLog(rows: readonly Record<string, string>[], date = '2021-03-
   return `${[...head, ...body].join('\r\n')}\r\n`;
 }
 
-export function ecpServerLog(rows: readonly { time: string; server: string; data: string }[]): string {
-  const head = [
+export const ECP_SERVER_FIELDS = ['TimeStamp', 'ServerName', 'EventId', 'EventData'];
+
+export function ecpServerLog(
+  rows: readonly { time: string; server: string; data: string }[],
+  opts: ExchangeCsvOptions = {},
+): string {
+  const directives = [
     '#Software: Microsoft Exchange Server',
     '#Version: 15.0.0.0',
     '#Log-type: ECP Server Log',
     `#Date: ${rows[0]?.time ?? '2021-03-03T00:00:00.000Z'}`,
-    '#Fields: TimeStamp,ServerName,EventId,EventData',
   ];
-  return `${[...head, ...rows.map((r) => [r.time, r.server, 'ECP.Request', csvField(r.data)].join(','))].join('\r\n')}\r\n`;
+  const body = rows.map((r) => [r.time, r.server, 'ECP.Request', csvField(r.data)].join(','));
+  return exchangeCsvLog(directives, ECP_SERVER_FIELDS, body, opts);
+}
+
+/**
+ * OAB generator log. Its columns are not publicly documented (exchange.md §2.5): these are a
+ * stand-in in the shape of Exchange's other CSV logs; the checks read the message, not the columns.
+ */
+export const OAB_FIELDS = ['DateTime', 'ThreadId', 'Level', 'Component', 'Message'];
+
+export function oabGeneratorLog(
+  rows: readonly { time: string; level?: string; message: string }[],
+  opts: ExchangeCsvOptions = {},
+): string {
+  const directives = [
+    '#Software: Microsoft Exchange Server',
+    '#Version: 15.0.0.0',
+    '#Log-type: OABGenerator Log',
+    `#Date: ${rows[0]?.time ?? '2021-03-03T00:00:00.000Z'}`,
+  ];
+  const body = rows.map((r) =>
+    [r.time, '17', r.level ?? 'Information', 'OABGenerator', csvField(r.message)].join(','),
+  );
+  return exchangeCsvLog(directives, OAB_FIELDS, body, opts);
 }
 
 const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -1,6 +1,7 @@
 import { lineBatches } from '../io/lines.ts';
 import { selectedLineBatches } from '../io/select.ts';
 import { splitCsvLine } from '../io/csvline.ts';
+import { csvHeaderLine } from '../io/csv-header.ts';
 import { longLineWarning, type ReadContext } from '../io/reader.ts';
 import type { SourceRef } from '../model/finding.ts';
 import type { LogEvent, LogHeader, LogKind } from '../model/records.ts';
@@ -10,12 +11,20 @@ import type { LogEvent, LogHeader, LogKind } from '../model/records.ts';
  * IIS W3C extended logs. Columns come from the latest `#Fields:` line, so custom field sets,
  * restarts that repeat the header mid-file and rotated files all read right. Lines are split
  * into fields only when a detector asks (see `LogEvent`).
+ *
+ * Exchange 2013–2019 write their CSV logs with a plain CSV header line (`DateTime,RequestId,…`)
+ * before the `#Software:`…`#Fields:` directives (that is why a bare `Import-Csv` reads them); copies
+ * that went through other tools have the directives only, or the header line only, or the header
+ * line after the directives. A CSV header line is recognised wherever it comes (its first column
+ * is a time column and every column is a name): it sets the columns when no `#Fields:` did and is
+ * never read as data. A byte-order mark before the first line is ignored.
  */
 
 type CsvKind = 'exchange.httpproxy' | 'exchange.ecp' | 'exchange.oab';
 
 /** Time columns of Exchange CSV logs, in the order we try them. */
 const TIME_FIELDS = ['DateTime', 'TimeStamp', 'date-time', 'Timestamp'];
+const TIME_FIELD_NAMES = new Set(TIME_FIELDS.map((f) => f.toLowerCase()));
 
 /** The columns in force, and how a line of them is split and timed. */
 class Header {
@@ -108,10 +117,11 @@ export function readExchangeCsv<K extends CsvKind>(kind: K) {
       kind,
       (fields) => {
         const columns = splitCsvLine(fields).map((c) => c.trim());
-        const t = columns.findIndex((c) => TIME_FIELDS.includes(c));
+        const t = columns.findIndex((c) => TIME_FIELD_NAMES.has(c.toLowerCase()));
         return new Header(columns, splitCsvLine, (v) => (t >= 0 ? isoTime(v[t]) : undefined));
       },
       headerless,
+      true,
     );
 }
 
@@ -133,8 +143,12 @@ async function* readHeaderLog<K extends LogKind>(
   kind: K,
   header: (fields: string) => Header,
   headerless?: Header,
+  csvHeaders = false,
 ): AsyncGenerator<(LogEvent<K> | LogHeader)[]> {
   let current: Header | null = headerless ?? null;
+  // Columns set by #Fields: win over a CSV header line (they are what the writer used).
+  let fromFields = false;
+  let first = true;
   let reported = false;
   let directives: Record<string, string> = {};
   let directivesLine = 0;
@@ -145,8 +159,20 @@ async function* readHeaderLog<K extends LogKind>(
     const { lines, firstLine, numbers } = batch;
     const out: (LogEvent<K> | LogHeader)[] = [];
     for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
+      let line = lines[i]!;
+      if (first) {
+        first = false;
+        if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+      }
       if (line === '') continue;
+      if (csvHeaders) {
+        const cols = csvHeaderLine(line);
+        if (cols) {
+          // Exchange's own header line (above the directives, or repeated after a restart).
+          if (!fromFields) current = header(cols.join(','));
+          continue;
+        }
+      }
       if (line.charCodeAt(0) === 0x23 /* # */) {
         const d = /^#([A-Za-z-]+):\s*(.*)$/.exec(line);
         if (d) {
@@ -155,6 +181,7 @@ async function* readHeaderLog<K extends LogKind>(
         }
         if (line.startsWith('#Fields:')) {
           current = header(line.slice(8).trim());
+          fromFields = true;
           out.push({
             kind: 'log.header',
             source: { path: ctx.path, line: directivesLine },
@@ -171,7 +198,9 @@ async function* readHeaderLog<K extends LogKind>(
           ctx.problem({
             level: 'error',
             source: { path: ctx.path, line: numbers ? numbers[i]! : firstLine + i },
-            message: 'data before any #Fields header; lines skipped until one appears',
+            message: csvHeaders
+              ? 'data before any #Fields header or CSV header line; lines skipped until one appears'
+              : 'data before any #Fields header; lines skipped until one appears',
           });
         reported = true;
         continue;

@@ -75,8 +75,8 @@ function countNl(text: string, from: number, to: number): number {
 }
 
 /**
- * Like `lineBatches`, but yields only the lines a searcher hits and the `#` lines, each with its
- * own number (`numbers`). Over-long lines are cut as `lineBatches` cuts them.
+ * Like `lineBatches`, but yields only the lines a searcher hits, the `#` lines and the first line
+ * of the input, each with its own number (`numbers`). Over-long lines are cut as `lineBatches` cuts them.
  */
 export async function* selectedLineBatches(
   chunks: AsyncIterable<Uint8Array>,
@@ -126,7 +126,9 @@ function select(
       re.lastIndex = end + 1; // one hit per line is enough
     }
   }
-  if (text.charCodeAt(0) === 0x23) starts.push(0);
+  // The first line of a file too: Exchange's CSV logs open with a plain header line (`DateTime,…`),
+  // the only way to learn the columns of a copy that lost its #Fields directive.
+  if (text.charCodeAt(0) === 0x23 || lineNo === 1) starts.push(0);
   for (let i = text.indexOf('\n#'); i >= 0; i = text.indexOf('\n#', i + 1)) starts.push(i + 1);
   starts.sort((a, b) => a - b);
   const lines: string[] = [];

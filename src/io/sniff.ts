@@ -1,5 +1,6 @@
 import type { FileKind } from '../model/records.ts';
 import { isListingHeader } from './listing.ts';
+import { csvHeaderLine } from './csv-header.ts';
 
 /**
  * Decide what a file is from its first bytes. Names are never trusted on their own: an attacker
@@ -118,8 +119,18 @@ function sniffW3cFamily(lines: readonly string[]): Sniffed | null {
   let software = '';
   let logType = '';
   let fields = '';
-  for (const l of lines.slice(0, 20)) {
-    if (!l.startsWith('#')) break;
+  // Exchange 2013–2019 put a plain CSV header line (`DateTime,RequestId,…`) above the directives;
+  // copies may have it after them, or alone. It is skipped here wherever it is among the first lines.
+  let csvHeader = '';
+  for (const l of lines.slice(0, 30)) {
+    if (l.trim() === '') continue;
+    if (!l.startsWith('#')) {
+      if (!csvHeader && csvHeaderLine(l)) {
+        csvHeader = l;
+        continue;
+      }
+      break;
+    }
     const m = /^#([A-Za-z-]+):\s*(.*)$/.exec(l);
     if (!m) continue;
     const key = m[1]!.toLowerCase();
@@ -127,6 +138,7 @@ function sniffW3cFamily(lines: readonly string[]): Sniffed | null {
     else if (key === 'log-type') logType = m[2]!;
     else if (key === 'fields') fields = m[2]!;
   }
+  if (!fields && csvHeader) fields = csvHeader.replace(/^\uFEFF/, '');
   if (!fields) return null;
   const lt = logType.toLowerCase();
   const csv = fields.split(',').map((f) => f.trim().toLowerCase());
@@ -138,6 +150,12 @@ function sniffW3cFamily(lines: readonly string[]): Sniffed | null {
   }
   if (lt.includes('oab'))
     return { kind: 'exchange.oab', reason: `Exchange OAB generator log header (${logType})` };
+  if (/microsoft exchange/i.test(software))
+    // The same layout, a family no check reads (EWS, Autodiscover, ECP Activity, cmdlet logs, …).
+    return {
+      kind: 'unknown',
+      reason: `Exchange CSV log${logType ? ` (${logType})` : ''} of a family no Exchange check reads`,
+    };
   const spaced = fields.split(/\s+/).map((f) => f.toLowerCase());
   if (
     /internet information services/i.test(software) ||

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vigil } from '../support/cli.ts';
-import { DATA, hasData } from '../support/paths.ts';
+import { DATA, hasData, needData } from '../support/paths.ts';
 import { writeEvtx } from '../../scripts/lib/evtx-write.ts';
 
 // Windows event XML as `wevtutil qe <log> /f:xml /rd:true` writes it (one <Event> after another).
@@ -140,7 +140,7 @@ test('event exports: CVE-2021-26857 in Application XML, ProxyShell cmdlets in th
 
 test(
   "the same evidence straight from .evtx files (MSExchange Management and Application logs), also through SigmaHQ's Exchange rules",
-  { skip: !hasData },
+  { skip: needData },
   () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-events-evtx-'));
     const base = { computer: 'EX01.ecu.example' };

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vigil } from '../support/cli.ts';
-import { DATA, hasData } from '../support/paths.ts';
+import { DATA, hasData, needData } from '../support/paths.ts';
 
 interface Out {
   rule: string;
@@ -25,7 +25,7 @@ const parse = (s: string) =>
 
 test(
   'real Sysmon EVTX (w3wp.exe web shell running "net user"): the shell and its children, and a compromised verdict',
-  { skip: !hasData },
+  { skip: needData },
   () => {
     const r = vigil([
       'triage',

@@ -10,7 +10,7 @@ import { parseZone, resolverFor } from '../../src/mail/zone.ts';
 import { parseAuthResults } from '../../src/mail/auth.ts';
 import { buildIndex } from '../../src/intel/builtin.ts';
 import { fat, iso, lnk, message } from '../../scripts/lib/mailfix.ts';
-import { DATA, hasData } from '../support/paths.ts';
+import { DATA, hasData, needData } from '../support/paths.ts';
 
 const { index } = buildIndex([], true);
 const opts = analyzeOptions({}, index);
@@ -215,7 +215,7 @@ test('offline authentication: DKIM verified against a zone file; a changed body 
 
 test(
   'real mail: phishing from the honeypot corpus is flagged with its reasons; list ham is not',
-  { skip: !hasData },
+  { skip: needData },
   async () => {
     const M = join(DATA, 'mail');
     const phish = await analyzeMessage(

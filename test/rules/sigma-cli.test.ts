@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Finding } from '../../src/model/finding.ts';
-import { DATA, hasData } from '../support/paths.ts';
+import { DATA, hasData, needData } from '../support/paths.ts';
 import { vigil } from '../support/cli.ts';
 
 const SIGMA = join(DATA, 'sigma');
@@ -41,7 +41,7 @@ const brief = (fs: Finding[]) =>
 
 test(
   'vigil sigma RULES -- EVTX: SigmaHQ rules on a real web-shell trace, with the fields they matched',
-  { skip: !hasData },
+  { skip: needData },
   () => {
     const r = vigil([
       'sigma',
@@ -74,7 +74,7 @@ test(
 
 test(
   'vigil sigma on IIS logs: SigmaHQ ProxyShell web rules fire on the exploit request only',
-  { skip: !hasData },
+  { skip: needData },
   () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-sigma-'));
     iisLog(dir);
@@ -135,7 +135,7 @@ test('invalid rules are reported with file and reason, the valid ones still run;
 
 test(
   '--sigma on triage and exchange hunt (two worker threads): Sigma findings beside the built-in checks',
-  { skip: !hasData },
+  { skip: needData },
   () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-sigma-'));
     iisLog(dir);

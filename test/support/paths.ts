@@ -1,11 +1,21 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 
 export const REPO = join(import.meta.dirname, '..', '..');
-/** The shared research data (real formats, with provenance READMEs). */
-export const DATA = join(REPO, '..', 'shared', 'data');
+/**
+ * The shared research data (real formats, with provenance READMEs): ../shared/data beside the
+ * clone, or wherever `VIGIL_DATA` points. A clone without it still passes `npm test`: every test
+ * that reads it skips with `needData` as its reason.
+ */
+export const DATA = process.env['VIGIL_DATA']
+  ? resolve(process.env['VIGIL_DATA'])
+  : join(REPO, '..', 'shared', 'data');
 export const EXAMPLE = join(REPO, 'examples', 'incident');
-export const hasData = existsSync(DATA);
+export const hasData = ['exchange', 'mail', 'sigma', 'sunburst'].every((d) => existsSync(join(DATA, d)));
+/** `skip` option of a test that reads the shared data: false when present, else a one-line reason. */
+export const needData: string | false = hasData
+  ? false
+  : `needs the shared test corpora: ${DATA} is missing or incomplete (set VIGIL_DATA to their folder)`;
 
 /** Collect an async iterable into an array. */
 export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
