@@ -287,3 +287,121 @@ test('sniff: the other Exchange CSV log families are named, not "text of no know
     'dns.csv',
   );
 });
+
+// Windows event XML as `wevtutil qe "MSExchange Management" /f:xml` writes it.
+const cmdletEvent = (time: string, data: string[]) =>
+  `<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="MSExchange CmdletLogs"/><EventID Qualifiers="16384">1</EventID><Level>4</Level><Task>1</Task><Keywords>0x80000000000000</Keywords><TimeCreated SystemTime="${time}"/><EventRecordID>77</EventRecordID><Channel>MSExchange Management</Channel><Computer>EX05.contoso.com</Computer><Security/></System><EventData>${data.map((d) => `<Data>${d}</Data>`).join('')}</EventData></Event>`;
+const PATCHED_2019 = { MajorVersion: '15', MinorVersion: '2', BuildVersion: '922', RevisionVersion: '7' };
+const CONTOSO_LOGIN = (server: string) => ({
+  ...OWA_LOGIN,
+  ...PATCHED_2019,
+  DateTime: '2021-06-10T08:00:00.000Z',
+  Protocol: 'Owa',
+  AnchorMailbox: 'Smtp~jdoe@contoso.com',
+  AuthenticatedUser: 'jdoe@contoso.com',
+  ServerHostName: server,
+});
+
+test('administration on a patched Exchange 2019: the checks judge it, the CHIRP strings on the same lines are context', () => {
+  const vdirs = ['Owa', 'Ecp', 'Oab', 'WebServices', 'ActiveSync', 'Mapi'];
+  const url = (v: string) =>
+    `https://mail.contoso.com/${v === 'WebServices' ? 'EWS' : v === 'ActiveSync' ? 'Microsoft-Server-ActiveSync' : v.toUpperCase()}`;
+  const { fs } = hunt({
+    'EX04/Logging/HttpProxy/Owa/HttpProxy_2021061008-1.LOG': httpProxyLog(
+      [CONTOSO_LOGIN('EX04')],
+      undefined,
+      {
+        layout: 'exchange',
+      },
+    ),
+    'EX04/Logging/ECP/Server/ECPServer20210610-1.LOG': ecpServerLog(
+      vdirs.map((v, i) => ({
+        time: `2021-06-10T09:0${i}:00.000Z`,
+        server: 'EX04',
+        data: `S:CMD=Set-${v}VirtualDirectory.ExternalUrl='${url(v)}'.Identity='EX04\\${v} (Default Web Site)';S:BLD=15.2.922.7`,
+      })),
+      { layout: 'exchange' },
+    ),
+    'EX04/Logging/OABGeneratorLog/OABGenerator_2021061009-1.LOG': oabGeneratorLog(
+      [
+        {
+          time: '2021-06-10T09:30:00.000Z',
+          level: 'Warning',
+          message:
+            "Download failed and temporary file 'C:\\Program Files\\Microsoft\\Exchange Server\\V15\\ClientAccess\\OAB\\Temp\\5a1b2c3d.tmp' needs to be removed",
+        },
+      ],
+      { layout: 'exchange' },
+    ),
+  });
+  assert.deepEqual(verdicts(fs), ['EX04: clean']);
+  const bad = fs.filter((f) => f.severity !== 'info' && f.severity !== 'low');
+  assert.deepEqual(
+    bad.map((f) => [f.rule, f.severity, f.source.path, f.source.line]),
+    [],
+  );
+  // The CISA CHIRP strings still matched, and say which check judged their line.
+  const chirp = fs.filter((f) => f.rule === 'intel.match');
+  assert.deepEqual(
+    chirp
+      .map((f) => [
+        f.source.path.replace(/^.*?EX04\//, ''),
+        f.source.line,
+        f.severity,
+        (f.evidence['judgedBy'] as { rule: string } | undefined)?.rule,
+      ])
+      .sort(),
+    [
+      ['Logging/ECP/Server/ECPServer20210610-1.LOG', 9, 'info', 'exchange.vdir-change'],
+      ['Logging/OABGeneratorLog/OABGenerator_2021061009-1.LOG', 7, 'info', 'exchange.oab-temp'],
+    ],
+  );
+  assert.ok(chirp.every((f) => String(f.evidence['matched'] ?? f.evidence['value'] ?? '').length > 0));
+  // The check's finding carries the indicator it outranked.
+  const oab = fs.find((f) => f.rule === 'exchange.oab-temp')!;
+  assert.equal(oab.severity, 'info');
+  assert.equal((oab.evidence['context'] as { rule: string }[])[0]!.rule, 'intel.match');
+});
+
+test("an administrator's mailbox export to a file share on a patched server: clean, the export shown as context", () => {
+  const { fs } = hunt({
+    'EX05/Logging/HttpProxy/Owa/HttpProxy_2021061008-1.LOG': httpProxyLog(
+      [CONTOSO_LOGIN('EX05')],
+      undefined,
+      {
+        layout: 'exchange',
+      },
+    ),
+    'EX05/MSExchange Management.xml': [
+      cmdletEvent('2021-06-10T10:00:00.000000000Z', [
+        'New-ManagementRoleAssignment',
+        '-Role "Mailbox Import Export" -User "CONTOSO\\exadmin"',
+        'contoso.com/Users/exadmin',
+        'S-1-5-21-1-2-3-1105',
+        'S-1-5-21-1-2-3-1105',
+        'EMS',
+        '4120',
+      ]),
+      cmdletEvent('2021-06-10T10:05:00.000000000Z', [
+        'New-MailboxExportRequest',
+        '-Mailbox "jdoe@contoso.com" -FilePath "\\\\fs01.contoso.com\\pst$\\jdoe.pst"',
+        'contoso.com/Users/exadmin',
+        'S-1-5-21-1-2-3-1105',
+        'S-1-5-21-1-2-3-1105',
+        'EMS',
+        '4120',
+      ]),
+    ].join('\r\n'),
+  });
+  assert.deepEqual(verdicts(fs), ['EX05: clean']);
+  assert.deepEqual(
+    fs
+      .filter((f) => f.rule === 'exchange.cmdlet')
+      .map((f) => [f.evidence['cmdlet'], f.severity])
+      .sort(),
+    [
+      ['New-MailboxExportRequest', 'low'],
+      ['New-ManagementRoleAssignment', 'low'],
+    ],
+  );
+});

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vigil } from '../support/cli.ts';
-import { DATA, hasData, needData } from '../support/paths.ts';
+import { DATA, needData } from '../support/paths.ts';
 
 interface Out {
   rule: string;

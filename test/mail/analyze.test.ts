@@ -10,7 +10,7 @@ import { parseZone, resolverFor } from '../../src/mail/zone.ts';
 import { parseAuthResults } from '../../src/mail/auth.ts';
 import { buildIndex } from '../../src/intel/builtin.ts';
 import { fat, iso, lnk, message } from '../../scripts/lib/mailfix.ts';
-import { DATA, hasData, needData } from '../support/paths.ts';
+import { DATA, needData } from '../support/paths.ts';
 
 const { index } = buildIndex([], true);
 const opts = analyzeOptions({}, index);

@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Finding } from '../../src/model/finding.ts';
-import { DATA, hasData, needData } from '../support/paths.ts';
+import { DATA, needData } from '../support/paths.ts';
 import { vigil } from '../support/cli.ts';
 
 const SIGMA = join(DATA, 'sigma');
