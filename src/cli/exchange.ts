@@ -13,6 +13,13 @@ import { VERSION } from './version.ts';
 import { addCommonOptions, addSigmaOptions, runScan, type CommonOptions } from './triage.ts';
 import { EXCHANGE_DETECTORS, READERS } from '../triage/registry.ts';
 import { serverVerdicts } from '../exchange/verdict.ts';
+import { mapServers, withServers, type ServerMap } from '../exchange/servers.ts';
+import {
+  inventoryBuildFindings,
+  readInventoryFile,
+  type InventoryEntry,
+} from '../exchange/inventory-input.ts';
+import { printable, where } from '../report/report.ts';
 
 interface ProbeCliOptions {
   targets?: string;
@@ -81,14 +88,37 @@ Log families are found by content, wherever they sit in the collection.`,
   addSigmaOptions(addCommonOptions(hunt))
     .option('--yara <rules...>', 'also run these YARA rule files over the collected files')
     .option('-j, --jobs <n>', 'worker threads sharing the files (default: one per core on large collections)')
+    .option(
+      '--inventory <file...>',
+      'what each server runs now: the JSON Lines of vigil exchange probe, or Get-ExchangeServer | Export-Csv',
+    )
     .addHelpText(
       'after',
       `
 Examples:
   $ vigil exchange hunt /cases/ex01/           # a KAPE or manual copy of the server
-  $ vigil exchange hunt ex01-logs.zip --format html --out ex01.html`,
+  $ vigil exchange hunt ex01-logs.zip --format html --out ex01.html
+  $ vigil exchange probe mail.example.org --format jsonl > probe.jsonl
+  $ vigil exchange hunt /cases/dag/ --inventory probe.jsonl   # what runs now, from the probe`,
     )
-    .action(async (paths: string[], opts: CommonOptions) => {
+    .action(async (paths: string[], opts: CommonOptions & { inventory?: string[] }) => {
+      const inventory: InventoryEntry[] = [];
+      for (const file of opts.inventory ?? []) {
+        const problems: string[] = [];
+        try {
+          inventory.push(
+            ...(await readInventoryFile(file, (p) => {
+              if (p.level === 'error') problems.push(`${where(p)}: ${p.message}`);
+              else if (!opts.quiet)
+                process.stderr.write(`vigil: ${printable(`${where(p)}: ${p.message}`)}\n`);
+            })),
+          );
+        } catch (e) {
+          throw new UsageError(`cannot read --inventory ${file}: ${(e as Error).message}`);
+        }
+        if (problems.length) throw new UsageError(`--inventory ${problems.slice(0, 3).join('; ')}`);
+      }
+      let servers: ServerMap | undefined;
       const readers = Object.fromEntries(
         Object.entries(READERS).filter(
           ([k]) =>
@@ -100,7 +130,13 @@ Examples:
         detectors: EXCHANGE_DETECTORS,
         readers,
         parallel: true,
-        post: (fs, roots) => serverVerdicts(fs, roots.join(', ')),
+        // Every finding says which server it belongs to; then one verdict per server.
+        complete: (fs, roots) => {
+          const all = [...fs, ...inventoryBuildFindings(inventory, fs, roots.join(', '), roots)];
+          servers = mapServers(all, roots.join(', '), roots);
+          return withServers(all, servers);
+        },
+        post: (fs, roots) => serverVerdicts(fs, roots.join(', '), roots, servers),
       });
     });
 

@@ -8,7 +8,7 @@ import type { Problem, Skipped } from '../model/problem.ts';
 import type { AnyDetector } from '../model/detector.ts';
 import type { FileKind } from '../model/records.ts';
 import type { Reader } from '../io/reader.ts';
-import { Scanner } from '../triage/scan.ts';
+import { Scanner, type ScanStats } from '../triage/scan.ts';
 import { DETECTORS, READERS } from '../triage/registry.ts';
 import { DEFAULT_LIMITS } from '../triage/limits.ts';
 import { printable, where, type Report } from '../report/report.ts';
@@ -18,7 +18,7 @@ import { Progress } from './progress.ts';
 import { exitCode, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
 import { buildIndex } from '../intel/builtin.ts';
-import { serverVerdicts } from '../exchange/verdict.ts';
+import { triageServerVerdicts } from '../exchange/verdict.ts';
 import { planEntries, scanParallel, workerCount } from '../triage/parallel.ts';
 import { mergeBuildFindings } from '../exchange/checks/build-timeline.ts';
 import { renderTimeline } from '../report/timeline.ts';
@@ -165,18 +165,7 @@ export async function runTriage(paths: string[], opts: CommonOptions): Promise<n
     command: 'triage',
     detectors: DETECTORS,
     readers: READERS,
-    post: (fs, roots) =>
-      fs.some((f) => f.rule.startsWith('exchange.') && f.rule !== 'exchange.build')
-        ? serverVerdicts(
-            fs.filter(
-              (f) =>
-                f.rule.startsWith('exchange.') ||
-                f.rule === 'yara.match' ||
-                (f.rule === 'intel.match' && f.evidence['feed'] === 'hafnium'),
-            ),
-            roots.join(', '),
-          )
-        : [],
+    post: (fs, roots, stats) => triageServerVerdicts(fs, roots, stats.kinds),
   });
 }
 
@@ -189,7 +178,12 @@ export interface ScanCommand {
   /** Share the files between worker threads when the collection is large (detectors must not span files). */
   readonly parallel?: boolean;
   /** Findings drawn from the others once the scan is over (e.g. a verdict per server). */
-  readonly post?: (findings: readonly Finding[], roots: readonly string[]) => Finding[];
+  readonly post?: (findings: readonly Finding[], roots: readonly string[], stats: ScanStats) => Finding[];
+  /**
+   * Findings completed once the scan is over (e.g. each told which server it belongs to). The
+   * report, JSON Lines included, is then written at the end instead of as findings arrive.
+   */
+  readonly complete?: (findings: readonly Finding[], roots: readonly string[]) => Finding[];
   /** Sections of the command's own at the top of the HTML report. */
   readonly htmlSections?: (report: Report) => readonly HtmlSection[];
 }
@@ -269,7 +263,7 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     {
       finding(f) {
         findings.push(f);
-        output.finding(f);
+        if (!cmd.complete) output.finding(f);
         progress.finding();
       },
       problem(p) {
@@ -326,7 +320,15 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     stats = await scanner.scan(paths);
   }
   progress.done();
-  for (const f of cmd.post?.(findings, paths) ?? []) {
+  if (cmd.complete) {
+    const done = cmd.complete(findings, paths);
+    findings.length = 0;
+    for (const f of done) {
+      findings.push(f);
+      output.finding(f);
+    }
+  }
+  for (const f of cmd.post?.(findings, paths, stats) ?? []) {
     findings.push(f);
     output.finding(f);
   }

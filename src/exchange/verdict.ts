@@ -1,5 +1,6 @@
 import { compareFindings, makeFinding, type Finding } from '../model/finding.ts';
 import type { Severity } from '../model/severity.ts';
+import { mapServers, serverKey, type ServerMap } from './servers.ts';
 
 /**
  * One verdict per server from everything `exchange hunt` found: compromised (code was written or
@@ -80,29 +81,23 @@ const PROBE = (f: Finding) =>
   (f.rule === 'exchange.proxyshell' && f.evidence['stage'] === 'scan') ||
   (f.rule === 'exchange.webshell-access' && f.severity === 'medium');
 
-export function serverVerdicts(findings: readonly Finding[], scope: string): Finding[] {
+export function serverVerdicts(
+  findings: readonly Finding[],
+  scope: string,
+  roots: readonly string[] = [],
+  map: ServerMap = mapServers(findings, scope, roots),
+): Finding[] {
   const hosts = new Map<string, Finding[]>();
   const builds = new Map<string, Finding[]>();
   for (const f of findings) {
     if (f.rule === 'exchange.verdict') continue;
+    const h = map.serverOf(f);
     if (f.rule === 'exchange.build') {
-      const h = !f.host || f.host === '(this collection)' ? scope : f.host;
       builds.set(h, [...(builds.get(h) ?? []), f]);
       if (!hosts.has(h)) hosts.set(h, []);
       continue;
     }
-    const h = f.host ?? scope;
     hosts.set(h, [...(hosts.get(h) ?? []), f]);
-  }
-  // Logs without a server name (IIS, files) belong to the one server the collection names, if one.
-  const named = [...hosts.keys()].filter((h) => h !== scope);
-  if (named.length === 1 && hosts.has(scope)) {
-    hosts.set(named[0]!, [...hosts.get(named[0]!)!, ...hosts.get(scope)!]);
-    hosts.delete(scope);
-    if (builds.has(scope)) {
-      builds.set(named[0]!, [...(builds.get(named[0]!) ?? []), ...builds.get(scope)!]);
-      builds.delete(scope);
-    }
   }
   if (!hosts.size) hosts.set(scope, []);
   const out: Finding[] = [];
@@ -179,6 +174,7 @@ export function serverVerdicts(findings: readonly Finding[], scope: string): Fin
           probes: p.length,
           attackerIps: ips,
           rules: [...new Set(c.map((f) => f.rule))],
+          names: [...(map.names.get(serverKey(host)) ?? [host])].sort(),
           ...(firstAttempt ? { firstActivity: firstAttempt } : {}),
           ...(now
             ? {
@@ -201,4 +197,33 @@ export function serverVerdicts(findings: readonly Finding[], scope: string): Fin
     );
   }
   return out;
+}
+
+/** File kinds that are Exchange evidence of their own (a clean server's logs still deserve a verdict). */
+const EXCHANGE_KINDS = ['exchange.httpproxy', 'exchange.ecp', 'exchange.oab', 'exchange.inventory'] as const;
+
+/**
+ * The verdicts `vigil triage` adds when a collection holds Exchange evidence: the same as
+ * `exchange hunt` gives, from the findings hunt would have made (not the DNS or mail ones), for
+ * every server with Exchange logs, an inventory or an Exchange finding — clean ones included.
+ */
+export function triageServerVerdicts(
+  findings: readonly Finding[],
+  roots: readonly string[],
+  kinds: Partial<Record<string, number>>,
+): Finding[] {
+  const exchange =
+    EXCHANGE_KINDS.some((k) => (kinds[k] ?? 0) > 0) || findings.some((f) => f.rule.startsWith('exchange.'));
+  if (!exchange) return [];
+  const huntable = findings.filter(
+    (f) =>
+      (f.rule.startsWith('exchange.') ||
+        f.rule === 'yara.match' ||
+        f.rule === 'intel.match' ||
+        f.rule.startsWith('orion.') ||
+        f.rule.startsWith('sigma.')) &&
+      f.evidence['qname'] === undefined &&
+      f.evidence['messageId'] === undefined,
+  );
+  return serverVerdicts(huntable, roots.join(', '), roots);
 }

@@ -9,6 +9,7 @@ import { sniff, SNIFF_BYTES } from '../io/sniff.ts';
 import type { Reader } from '../io/reader.ts';
 import type { AnyDetector, DetectorContext, Emit } from '../model/detector.ts';
 import type { Finding } from '../model/finding.ts';
+import { combineLineFindings } from '../exchange/line-judgement.ts';
 import type { Problem, Skipped } from '../model/problem.ts';
 import {
   HEAD_BYTES,
@@ -77,6 +78,7 @@ export class Scanner {
   private readonly runs = new Map<RecordKind, Run[]>();
   private readonly all: Run[] = [];
   private readonly emit: Emit;
+  private lineFindings: Finding[] | null = null;
   private readonly config: ScanConfig;
   readonly sinks: ScanSinks;
   private readonly hasher = new HashThread();
@@ -84,7 +86,12 @@ export class Scanner {
   constructor(config: ScanConfig, sinks: ScanSinks) {
     this.config = config;
     this.sinks = sinks;
-    this.emit = (f) => sinks.finding(f);
+    // Findings of one log line are held until every detector has seen it, then combined (a check's
+    // judgement outranks a generic indicator string on the same line: see combineLineFindings).
+    this.emit = (f) => {
+      if (this.lineFindings) this.lineFindings.push(f);
+      else sinks.finding(f);
+    };
     for (const d of config.detectors) {
       const run = d.create(config.context);
       this.all.push({ id: d.id, run, lineFilter: d.lineFilter });
@@ -412,6 +419,7 @@ export class Scanner {
     const runs = this.runs.get(rec.kind);
     if (!runs) return undefined;
     const line = 'line' in rec ? rec.line : undefined;
+    if (line !== undefined) this.lineFindings = [];
     for (let i = 0; i < runs.length; i++) {
       const r = runs[i]!;
       // A detector's own pre-filter: it cannot find anything in a line that does not match.
@@ -423,7 +431,16 @@ export class Scanner {
         this.detectorFailed(r.id, rec, e);
       }
     }
+    this.flushLine();
     return undefined;
+  }
+
+  /** Hand on the findings held for one log line, combined. */
+  private flushLine(): void {
+    const held = this.lineFindings;
+    this.lineFindings = null;
+    if (!held?.length) return;
+    for (const f of held.length === 1 ? held : combineLineFindings(held)) this.sinks.finding(f);
   }
 
   private async finishAsync(
@@ -447,6 +464,7 @@ export class Scanner {
         this.detectorFailed(r.id, rec, e);
       }
     }
+    this.flushLine();
   }
 
   private detectorFailed(id: string, rec: VigilRecord, e: unknown): void {

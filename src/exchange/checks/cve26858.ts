@@ -19,6 +19,10 @@ export const cve26858Detector = defineDetector({
       id: 'exchange.cve-2021-26858',
       title: 'CVE-2021-26858: OAB generator wrote a file outside its Temp folder',
     },
+    {
+      id: 'exchange.oab-temp',
+      title: 'OAB generator removed a failed download from its own Temp folder (normal)',
+    },
   ],
   lineFilter: /Download failed and temporary file/i,
   create() {
@@ -27,7 +31,21 @@ export const cve26858Detector = defineDetector({
         const m = MSG.exec(rec.line);
         if (!m) return;
         const path = m[1]!;
-        if (/\\ClientAccess\\OAB\\Temp\\/i.test(path)) return; // the legitimate location
+        if (/\\ClientAccess\\OAB\\Temp\\/i.test(path)) {
+          // The legitimate location: said as context, so the line is judged (a generic string match
+          // on it, such as CISA's CHIRP, is then shown under this judgement, not above it).
+          emit(
+            makeFinding({
+              rule: 'exchange.oab-temp',
+              title: 'OAB generator removed a failed download from its own Temp folder (normal)',
+              severity: 'info',
+              ...(rec.time ? { time: rec.time } : {}),
+              source: rec.source,
+              evidence: { path, line: rec.line.slice(0, 1000) },
+            }),
+          );
+          return;
+        }
         emit(
           makeFinding({
             rule: 'exchange.cve-2021-26858',

@@ -10,6 +10,8 @@ import type { WinEvent } from '../../model/records.ts';
  */
 const WEB_PATH = /\\(inetpub|aspnet_client|FrontEnd\\HttpProxy|ClientAccess)\\|\.aspx?\b|\.ashx\b/i;
 
+const PROXYSHELL_CALLER = /Remote-PowerShell-Unknown|NT AUTHORITY\\SYSTEM/i;
+
 function allText(e: WinEvent): string {
   return [e.message ?? '', ...Object.values(e.data)].join('\n');
 }
@@ -67,18 +69,25 @@ export const eventsDetector = defineDetector({
         const lower = cmdlet.toLowerCase();
         let severity: 'critical' | 'high' | 'medium' | 'low' | 'info';
         let title: string;
+        // ProxyShell's remote PowerShell shows as this client application; its cmdlets run as SYSTEM.
+        const proxyShell = PROXYSHELL_CALLER.test(t);
         if (lower === 'new-mailboxexportrequest') {
           const web = WEB_PATH.test(t);
-          severity = web ? 'critical' : 'medium';
+          const path = /FilePath\W{0,3}[= ]\W{0,2}([^"'},\r\n]{1,400})/i.exec(t)?.[1]?.trim();
+          severity = web ? 'critical' : proxyShell ? 'high' : 'low';
           title = web
             ? 'Mailbox exported to a web folder (ProxyShell web shell via New-MailboxExportRequest)'
-            : 'Mailbox export requested (verify it was an administrator)';
+            : proxyShell
+              ? 'Mailbox exported through remote PowerShell as SYSTEM (the ProxyShell caller)'
+              : `Mailbox exported${path ? ` to ${path}` : ''}, not to a web folder (an administrator's export: verify)`;
         } else if (lower === 'new-managementroleassignment') {
-          severity = /Mailbox Import Export/i.test(t) ? 'high' : 'low';
-          title =
-            severity === 'high'
-              ? 'Mailbox Import Export role granted (the ProxyShell step before exporting a mailbox)'
-              : 'Management role assigned';
+          const importExport = /Mailbox Import Export/i.test(t);
+          severity = importExport && proxyShell ? 'high' : 'low';
+          title = !importExport
+            ? 'Management role assigned'
+            : proxyShell
+              ? 'Mailbox Import Export role granted through remote PowerShell (the ProxyShell step before exporting a mailbox)'
+              : 'Mailbox Import Export role granted (administrators grant it to export mailboxes; ProxyShell does too)';
         } else if (lower.startsWith('set-') && /<script|runat|Page_Load|eval\s*\(/i.test(t)) {
           severity = 'critical';
           title = `${cmdlet} set a URL to server-side script (CVE-2021-27065 through PowerShell)`;
