@@ -78,7 +78,9 @@ export class Scanner {
   private readonly runs = new Map<RecordKind, Run[]>();
   private readonly all: Run[] = [];
   private readonly emit: Emit;
-  private lineFindings: Finding[] | null = null;
+  /** True while the detectors see one log line: its findings are held in `held`. */
+  private holding = false;
+  private held: Finding[] = [];
   private readonly config: ScanConfig;
   readonly sinks: ScanSinks;
   private readonly hasher = new HashThread();
@@ -89,7 +91,7 @@ export class Scanner {
     // Findings of one log line are held until every detector has seen it, then combined (a check's
     // judgement outranks a generic indicator string on the same line: see combineLineFindings).
     this.emit = (f) => {
-      if (this.lineFindings) this.lineFindings.push(f);
+      if (this.holding) this.held.push(f);
       else sinks.finding(f);
     };
     for (const d of config.detectors) {
@@ -419,7 +421,7 @@ export class Scanner {
     const runs = this.runs.get(rec.kind);
     if (!runs) return undefined;
     const line = 'line' in rec ? rec.line : undefined;
-    if (line !== undefined) this.lineFindings = [];
+    if (line !== undefined) this.holding = true; // no allocation per line: `held` is reused
     for (let i = 0; i < runs.length; i++) {
       const r = runs[i]!;
       // A detector's own pre-filter: it cannot find anything in a line that does not match.
@@ -437,9 +439,10 @@ export class Scanner {
 
   /** Hand on the findings held for one log line, combined. */
   private flushLine(): void {
-    const held = this.lineFindings;
-    this.lineFindings = null;
-    if (!held?.length) return;
+    this.holding = false;
+    if (this.held.length === 0) return;
+    const held = this.held;
+    this.held = [];
     for (const f of held.length === 1 ? held : combineLineFindings(held)) this.sinks.finding(f);
   }
 

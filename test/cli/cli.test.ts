@@ -137,6 +137,6 @@ test('--timeline prints one line per finding in time order, untimed ones last', 
   assert.ok(lines.slice(times.length).every((l) => l.startsWith('(no time)')));
   assert.match(
     r.stdout,
-    /2021-03-03 06:49:46Z {2}CRITICAL EX01 {2}CVE-2021-26855 SSRF exploited: ECP session or configuration change through the back end {2}\[203\.0\.113\.50\] {2}exchange\/Logging\/HttpProxy\/Ecp\/HttpProxy_2021030306-1\.LOG:10/,
+    /2021-03-03 06:49:46Z {2}CRITICAL EX01 {2}CVE-2021-26855 SSRF exploited: ECP session or configuration change through the back end {2}\[203\.0\.113\.50\] {2}exchange\/Logging\/HttpProxy\/Ecp\/HttpProxy_2021030306-1\.LOG:11/,
   );
 });
