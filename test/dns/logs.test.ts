@@ -96,17 +96,14 @@ test('Zeek dns.log in TSV and JSON, with answers', async () => {
   assert.deepEqual(problems, ['dns.json:2']);
 });
 
-test(
-  'a plain list: every non-comment line becomes a query, noise included (the decoder judges it)',
-  { skip: needData },
-  async () => {
-    const text = readFileSync(join(DATA, 'sunburst/bambenek_uniq-hostnames.txt'), 'utf8');
-    const expected = text
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('#'));
-    const q = await records(readNameList(ctx(text)));
-    assert.equal(q.length, expected.length);
-    assert.equal(q[0]!.qname, expected[0]!.toLowerCase());
-  },
-);
+test('a plain list: every non-comment line becomes a query, noise included (the decoder judges it)', async (t) => {
+  if (needData) return t.skip(needData);
+  const text = readFileSync(join(DATA, 'sunburst/bambenek_uniq-hostnames.txt'), 'utf8');
+  const expected = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const q = await records(readNameList(ctx(text)));
+  assert.equal(q.length, expected.length);
+  assert.equal(q[0]!.qname, expected[0]!.toLowerCase());
+});

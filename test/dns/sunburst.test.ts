@@ -7,7 +7,7 @@ import { base32Decode, substitutionDecode } from '../../src/dns/sunburst/codec.t
 import { answerFamily } from '../../src/dns/sunburst/stage.ts';
 import { VictimTracker } from '../../src/dns/sunburst/victims.ts';
 import { productLabels } from '../../src/dns/sunburst/products.ts';
-import { DATA, needData } from '../support/paths.ts';
+import { DATA, dataTest, needData } from '../support/paths.ts';
 import { vigil } from '../support/cli.ts';
 
 /** A bare label from the vectors file gets the region its own uid implies. */
@@ -30,7 +30,7 @@ const vectors = new Map(
     }),
 );
 
-test('all 17 published vectors decode to the published values', { skip: needData }, () => {
+dataTest('all 17 published vectors decode to the published values', () => {
   assert.equal(vectors.size, 17);
   const d = (label: string) => decodeLabel(label, vectors.get(label));
   const expectData = (
@@ -106,141 +106,123 @@ function trackList(lines: readonly string[]) {
   return { kinds, stage2, victims: t.victims() };
 }
 
-test(
-  'the Bambenek list: message counts, 410 hosts, and the names researchers published',
-  { skip: needData },
-  () => {
-    const lines = readFileSync(join(DATA, 'sunburst/bambenek_uniq-hostnames.txt'), 'utf8')
-      .split('\n')
-      .filter(Boolean);
-    const { kinds, stage2, victims } = trackList(lines);
-    assert.deepEqual(kinds, { domain: 1076, ping: 357, services: 288, invalid: 1 }); // the invalid one fails the region check
-    assert.equal(stage2, 7);
-    const status: Record<string, number> = {};
-    for (const v of victims) status[v.status] = (status[v.status] ?? 0) + 1;
-    assert.deepEqual(status, {
-      complete: 66,
-      single_chunk: 6,
-      single_chunk_or_tail: 181,
-      head_only: 65,
-      none: 92,
-    });
-    const names = new Set(victims.map((v) => v.domain));
-    for (const n of [
-      'innout.corp',
-      'fa.lcl',
-      'bk.local',
-      'htwanmgmt.local',
-      'Sunkistgrowers.com',
-      'BrokenArrow.Local',
-      'CIMBMY.CIMBDomain.com',
-      'BE.AJINOMOTO-OMNICHEM.AD',
-      'city.kingston.on.ca',
-      'LABELMARKET.ES',
-    ]) {
-      assert.ok(names.has(n), n);
-    }
-    const byUid = new Map(victims.map((v) => [v.uid, v]));
-    assert.equal(byUid.get('1D71011E992C3D68')?.domain, 'central.pima.gov');
-    assert.equal(byUid.get('77FF1196F3432627')?.domain, 'CIMBMY.CIMBDomain.com');
-    assert.equal(byUid.get('77FF1196F3432627')?.encoding, 'base32');
-    assert.equal(byUid.get('DB7DE5B93573A3F7')?.domain, 'coxnet.cox.com');
-  },
-);
+dataTest('the Bambenek list: message counts, 410 hosts, and the names researchers published', () => {
+  const lines = readFileSync(join(DATA, 'sunburst/bambenek_uniq-hostnames.txt'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
+  const { kinds, stage2, victims } = trackList(lines);
+  assert.deepEqual(kinds, { domain: 1076, ping: 357, services: 288, invalid: 1 }); // the invalid one fails the region check
+  assert.equal(stage2, 7);
+  const status: Record<string, number> = {};
+  for (const v of victims) status[v.status] = (status[v.status] ?? 0) + 1;
+  assert.deepEqual(status, {
+    complete: 66,
+    single_chunk: 6,
+    single_chunk_or_tail: 181,
+    head_only: 65,
+    none: 92,
+  });
+  const names = new Set(victims.map((v) => v.domain));
+  for (const n of [
+    'innout.corp',
+    'fa.lcl',
+    'bk.local',
+    'htwanmgmt.local',
+    'Sunkistgrowers.com',
+    'BrokenArrow.Local',
+    'CIMBMY.CIMBDomain.com',
+    'BE.AJINOMOTO-OMNICHEM.AD',
+    'city.kingston.on.ca',
+    'LABELMARKET.ES',
+  ]) {
+    assert.ok(names.has(n), n);
+  }
+  const byUid = new Map(victims.map((v) => [v.uid, v]));
+  assert.equal(byUid.get('1D71011E992C3D68')?.domain, 'central.pima.gov');
+  assert.equal(byUid.get('77FF1196F3432627')?.domain, 'CIMBMY.CIMBDomain.com');
+  assert.equal(byUid.get('77FF1196F3432627')?.encoding, 'base32');
+  assert.equal(byUid.get('DB7DE5B93573A3F7')?.domain, 'coxnet.cox.com');
+});
 
-test(
-  'the noisy Taillon list: every line is decoded or rejected with a reason, nothing crashes',
-  { skip: needData },
-  () => {
-    const lines = readFileSync(join(DATA, 'sunburst/taillon_uniq-hostnames.csv'), 'latin1')
-      .split('\n')
-      .map((l) => l.replace(/\r$/, '').trim())
-      .filter(Boolean);
-    assert.equal(lines.length, 2127);
-    const decoded = lines.map((l) => decodeQuery(l));
-    const invalid = decoded.filter((d) => d.kind === 'invalid');
-    // The data README counts 41 misshapen names, 12 region failures, 5 bad prefixes and 1 bad data message.
-    assert.equal(invalid.length, 59);
-    for (const d of invalid) assert.ok(d.kind === 'invalid' && d.reason.length > 10);
-    assert.ok(invalid.some((d) => d.kind === 'invalid' && /not a DGA name/.test(d.reason)));
-    assert.ok(invalid.some((d) => d.kind === 'invalid' && /does not match uid/.test(d.reason)));
-    // The superset holds names the Bambenek list alone cannot complete (Netresec cites this one).
-    assert.ok(
-      trackList(lines).victims.some((v) => v.domain === 'LKDataCenter.com' && v.status === 'complete'),
+dataTest('the noisy Taillon list: every line is decoded or rejected with a reason, nothing crashes', () => {
+  const lines = readFileSync(join(DATA, 'sunburst/taillon_uniq-hostnames.csv'), 'latin1')
+    .split('\n')
+    .map((l) => l.replace(/\r$/, '').trim())
+    .filter(Boolean);
+  assert.equal(lines.length, 2127);
+  const decoded = lines.map((l) => decodeQuery(l));
+  const invalid = decoded.filter((d) => d.kind === 'invalid');
+  // The data README counts 41 misshapen names, 12 region failures, 5 bad prefixes and 1 bad data message.
+  assert.equal(invalid.length, 59);
+  for (const d of invalid) assert.ok(d.kind === 'invalid' && d.reason.length > 10);
+  assert.ok(invalid.some((d) => d.kind === 'invalid' && /not a DGA name/.test(d.reason)));
+  assert.ok(invalid.some((d) => d.kind === 'invalid' && /does not match uid/.test(d.reason)));
+  // The superset holds names the Bambenek list alone cannot complete (Netresec cites this one).
+  assert.ok(trackList(lines).victims.some((v) => v.domain === 'LKDataCenter.com' && v.status === 'complete'));
+});
+
+test("answers map to the implant's families (Bambenek pDNS: 751 ImpLink, 586 NetBios, 1 ext, 3 Ipx, 5 other)", (t) => {
+  if (needData) return t.skip(needData);
+  const raw = JSON.parse(`{${readFileSync(join(DATA, 'sunburst/bambenek_sunburst_raw.json'), 'utf8')}}`) as {
+    results: { qname: string; type: string; value_ip?: string }[];
+  };
+  const fam: Record<string, number> = {};
+  for (const r of raw.results) {
+    if (r.type !== 'ip' || !r.qname.includes('.appsync-api.') || !r.value_ip || r.value_ip.includes(':'))
+      continue;
+    const f = answerFamily(r.value_ip);
+    fam[f] = (fam[f] ?? 0) + 1;
+  }
+  assert.deepEqual(fam, { implink: 751, netbios: 586, netbios_ext: 1, ipx: 3, other: 5 });
+  assert.equal(answerFamily('20.140.0.1'), 'implink'); // the December 2020 kill switch
+  assert.equal(answerFamily('freescanonline.com'), 'cname');
+  assert.equal(answerFamily('::ffff:18.130.1.1'), 'netbios_ext');
+});
+
+test('vigil dns sunburst: JSON Lines contract on the FireEye NBIs (defanged CSV with CNAME targets)', (t) => {
+  if (needData) return t.skip(needData);
+  const r = vigil([
+    'dns',
+    'sunburst',
+    join(DATA, 'sunburst/fireeye_Indicator_Release_NBIs.csv'),
+    '--format',
+    'jsonl',
+  ]);
+  assert.equal(r.code, 1, r.stderr);
+  const fs = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { rule: string; severity: string; evidence: Record<string, unknown> });
+  const q = fs.filter((f) => f.rule === 'sunburst.query');
+  assert.equal(q.length, 6);
+  for (const f of q) {
+    assert.equal(f.evidence['kind'], 'ping');
+    assert.match(String(f.evidence['uid']), /^[0-9A-F]{16}$/);
+    assert.equal(f.evidence['stage2'], true);
+    assert.match(String(f.evidence['fqdn']), /\.avsvmcloud\.com$/);
+  }
+  const v = fs.filter((f) => f.rule === 'sunburst.victim');
+  assert.deepEqual(v.map((f) => f.evidence['uid']).sort(), [
+    '1D71011E992C3D68',
+    '3C327147876E6EA4',
+    'DB7DE5B93573A3F7',
+    'F90BDDB47E495629',
+    'FC07EB59E028D3EE',
+  ]);
+  for (const f of v) {
+    assert.equal(
+      f.evidence['stage'],
+      'targeted',
+      'STAGE2 flag plus a CNAME answer: the host was handed its C2',
     );
-  },
-);
+    assert.equal(f.severity, 'critical');
+    assert.equal(f.evidence['status'], 'none');
+    for (const k of ['uid', 'domain', 'status', 'firstSeen', 'lastSeen', 'products', 'stage'])
+      assert.ok(k in f.evidence, k);
+  }
+});
 
-test(
-  "answers map to the implant's families (Bambenek pDNS: 751 ImpLink, 586 NetBios, 1 ext, 3 Ipx, 5 other)",
-  { skip: needData },
-  () => {
-    const raw = JSON.parse(
-      `{${readFileSync(join(DATA, 'sunburst/bambenek_sunburst_raw.json'), 'utf8')}}`,
-    ) as {
-      results: { qname: string; type: string; value_ip?: string }[];
-    };
-    const fam: Record<string, number> = {};
-    for (const r of raw.results) {
-      if (r.type !== 'ip' || !r.qname.includes('.appsync-api.') || !r.value_ip || r.value_ip.includes(':'))
-        continue;
-      const f = answerFamily(r.value_ip);
-      fam[f] = (fam[f] ?? 0) + 1;
-    }
-    assert.deepEqual(fam, { implink: 751, netbios: 586, netbios_ext: 1, ipx: 3, other: 5 });
-    assert.equal(answerFamily('20.140.0.1'), 'implink'); // the December 2020 kill switch
-    assert.equal(answerFamily('freescanonline.com'), 'cname');
-    assert.equal(answerFamily('::ffff:18.130.1.1'), 'netbios_ext');
-  },
-);
-
-test(
-  'vigil dns sunburst: JSON Lines contract on the FireEye NBIs (defanged CSV with CNAME targets)',
-  { skip: needData },
-  () => {
-    const r = vigil([
-      'dns',
-      'sunburst',
-      join(DATA, 'sunburst/fireeye_Indicator_Release_NBIs.csv'),
-      '--format',
-      'jsonl',
-    ]);
-    assert.equal(r.code, 1, r.stderr);
-    const fs = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { rule: string; severity: string; evidence: Record<string, unknown> });
-    const q = fs.filter((f) => f.rule === 'sunburst.query');
-    assert.equal(q.length, 6);
-    for (const f of q) {
-      assert.equal(f.evidence['kind'], 'ping');
-      assert.match(String(f.evidence['uid']), /^[0-9A-F]{16}$/);
-      assert.equal(f.evidence['stage2'], true);
-      assert.match(String(f.evidence['fqdn']), /\.avsvmcloud\.com$/);
-    }
-    const v = fs.filter((f) => f.rule === 'sunburst.victim');
-    assert.deepEqual(v.map((f) => f.evidence['uid']).sort(), [
-      '1D71011E992C3D68',
-      '3C327147876E6EA4',
-      'DB7DE5B93573A3F7',
-      'F90BDDB47E495629',
-      'FC07EB59E028D3EE',
-    ]);
-    for (const f of v) {
-      assert.equal(
-        f.evidence['stage'],
-        'targeted',
-        'STAGE2 flag plus a CNAME answer: the host was handed its C2',
-      );
-      assert.equal(f.severity, 'critical');
-      assert.equal(f.evidence['status'], 'none');
-      for (const k of ['uid', 'domain', 'status', 'firstSeen', 'lastSeen', 'products', 'stage'])
-        assert.ok(k in f.evidence, k);
-    }
-  },
-);
-
-test('vigil dns sunburst: the passive-DNS dump gives stages from its answers', { skip: needData }, () => {
+dataTest('vigil dns sunburst: the passive-DNS dump gives stages from its answers', () => {
   const r = vigil([
     'dns',
     'sunburst',

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ecpServerLog, httpProxyLog, iisLog, IIS_FIELDS } from '../../scripts/lib/formats.ts';
 import { shellLocation } from '../../src/exchange/checks/webshell-access.ts';
-import { DATA, needData } from '../support/paths.ts';
+import { DATA, dataTest } from '../support/paths.ts';
 import { vigil } from '../support/cli.ts';
 
 type F = {
@@ -39,46 +39,42 @@ const scenario = (files: Record<string, string>) => {
 };
 const IIS_HEADER = `#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: 2021-03-05 00:00:00\r\n#Fields: ${IIS_FIELDS.join(' ')}\r\n`;
 
-test(
-  'HelseCERT: the real web-shell requests and the real ECP lines of a compromised server',
-  { skip: needData },
-  () => {
-    const iis = readFileSync(join(DATA, 'exchange/helsecert_iis_w3svc1_webshell_access_excerpt.log'), 'utf8')
-      .split('\n')
-      .filter((l) => /^\d{4}-/.test(l))
-      .join('\r\n');
-    const ecp = readFileSync(join(DATA, 'exchange/helsecert_ecpserver_cve27065_excerpt.txt'), 'utf8')
-      .split('\n')
-      .filter((l) => /^\d{4}-\d\d-\d\dT/.test(l))
-      .map((l) => {
-        const c = l.indexOf(',');
-        return `${l.slice(0, c)},SERVERNAVN,ECP.Request,${l.slice(c + 1)}`;
-      });
-    const dir = scenario({
-      'inetpub/logs/LogFiles/W3SVC1/u_ex210305.log': `${IIS_HEADER}${iis}\r\n`,
-      'Logging/ECP/Server/ECPServer20210303-1.LOG': `#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: ECP Server Log\r\n#Fields: TimeStamp,ServerName,EventId,EventData\r\n${ecp.join('\r\n')}\r\n`,
+dataTest('HelseCERT: the real web-shell requests and the real ECP lines of a compromised server', () => {
+  const iis = readFileSync(join(DATA, 'exchange/helsecert_iis_w3svc1_webshell_access_excerpt.log'), 'utf8')
+    .split('\n')
+    .filter((l) => /^\d{4}-/.test(l))
+    .join('\r\n');
+  const ecp = readFileSync(join(DATA, 'exchange/helsecert_ecpserver_cve27065_excerpt.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => /^\d{4}-\d\d-\d\dT/.test(l))
+    .map((l) => {
+      const c = l.indexOf(',');
+      return `${l.slice(0, c)},SERVERNAVN,ECP.Request,${l.slice(c + 1)}`;
     });
-    const fs = hunt(dir);
-    const shell = fs.filter((f) => f.rule === 'exchange.webshell-access');
-    assert.ok(
-      shell.every((f) => f.evidence['url'] === '/owa/auth/RedirSuiteServerProxy.aspx'),
-      'a look-alike of the stock RedirSuiteServiceProxy.aspx',
-    );
-    assert.deepEqual(
-      shell.map((f) => `${f.evidence['status']} ${f.severity}`),
-      ['200 high', '200 high', '200 high', '200 high', '200 high', '302 medium', '302 medium', '302 medium'],
-      'used, then gone (302) after clean-up',
-    );
-    const plant = fs.find(
-      (f) => f.rule === 'exchange.cve-2021-27065' && f.evidence['parameter'] === 'ExternalUrl',
-    )!;
-    assert.match(
-      String(plant.evidence['code']),
-      /^<script language="JScript" runat="server">function Page_Load\(\)\{eval\(Request\["klk123456"\],"unsafe"\);\}<\/script>$/,
-    );
-    assert.deepEqual(verdicts(fs), ['SERVERNAVN: compromised']);
-  },
-);
+  const dir = scenario({
+    'inetpub/logs/LogFiles/W3SVC1/u_ex210305.log': `${IIS_HEADER}${iis}\r\n`,
+    'Logging/ECP/Server/ECPServer20210303-1.LOG': `#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: ECP Server Log\r\n#Fields: TimeStamp,ServerName,EventId,EventData\r\n${ecp.join('\r\n')}\r\n`,
+  });
+  const fs = hunt(dir);
+  const shell = fs.filter((f) => f.rule === 'exchange.webshell-access');
+  assert.ok(
+    shell.every((f) => f.evidence['url'] === '/owa/auth/RedirSuiteServerProxy.aspx'),
+    'a look-alike of the stock RedirSuiteServiceProxy.aspx',
+  );
+  assert.deepEqual(
+    shell.map((f) => `${f.evidence['status']} ${f.severity}`),
+    ['200 high', '200 high', '200 high', '200 high', '200 high', '302 medium', '302 medium', '302 medium'],
+    'used, then gone (302) after clean-up',
+  );
+  const plant = fs.find(
+    (f) => f.rule === 'exchange.cve-2021-27065' && f.evidence['parameter'] === 'ExternalUrl',
+  )!;
+  assert.match(
+    String(plant.evidence['code']),
+    /^<script language="JScript" runat="server">function Page_Load\(\)\{eval\(Request\["klk123456"\],"unsafe"\);\}<\/script>$/,
+  );
+  assert.deepEqual(verdicts(fs), ['SERVERNAVN: compromised']);
+});
 
 test('a clean server with legitimate administration: no compromise, changes shown as context', () => {
   const dir = scenario({

@@ -11,35 +11,32 @@ import type { LogEvent, LogHeader, VigilRecord } from '../../src/model/records.t
 const rows = (xs: readonly VigilRecord[]) => xs.filter((x): x is LogEvent => x.kind !== 'log.header');
 import { chunked, records, DATA, needData } from '../support/paths.ts';
 
-test(
-  'IIS W3C: the real Tunna web-shell log reads line for line, with its hand-added comment',
-  { skip: needData },
-  async () => {
-    const text = readFileSync(join(DATA, 'exchange/sbousseaden_Tunna_rdp_tunnel_IIS.log'), 'latin1');
-    const expected = text
-      .split('\n')
-      .map((l, i) => ({ l: l.replace(/\r$/, ''), n: i + 1 }))
-      .filter((x) => x.l !== '' && !x.l.startsWith('#'));
-    const problems: Problem[] = [];
-    const recs = rows(
-      await records(
-        readW3c({ path: 'tunna.log', chunks: chunked(text, 4096), problem: (p) => problems.push(p) }),
-      ),
-    );
-    assert.equal(recs.length, expected.length);
-    assert.deepEqual(
-      recs.map((r) => r.source.line),
-      expected.map((x) => x.n),
-    );
-    const first = recs[0]!;
-    assert.equal(first.time, '2019-09-03T10:13:36.000Z');
-    assert.equal(first.fields['cs-uri-stem'], '/erp/conn.aspx');
-    assert.equal(first.fields['cs-uri-query'], 'proxy&port=3389&ip=127.0.0.1');
-    assert.equal(first.fields['c-ip'], '10.0.2.17');
-    assert.equal(first.fields['sc-status'], '200');
-    assert.deepEqual(problems, []);
-  },
-);
+test('IIS W3C: the real Tunna web-shell log reads line for line, with its hand-added comment', async (t) => {
+  if (needData) return t.skip(needData);
+  const text = readFileSync(join(DATA, 'exchange/sbousseaden_Tunna_rdp_tunnel_IIS.log'), 'latin1');
+  const expected = text
+    .split('\n')
+    .map((l, i) => ({ l: l.replace(/\r$/, ''), n: i + 1 }))
+    .filter((x) => x.l !== '' && !x.l.startsWith('#'));
+  const problems: Problem[] = [];
+  const recs = rows(
+    await records(
+      readW3c({ path: 'tunna.log', chunks: chunked(text, 4096), problem: (p) => problems.push(p) }),
+    ),
+  );
+  assert.equal(recs.length, expected.length);
+  assert.deepEqual(
+    recs.map((r) => r.source.line),
+    expected.map((x) => x.n),
+  );
+  const first = recs[0]!;
+  assert.equal(first.time, '2019-09-03T10:13:36.000Z');
+  assert.equal(first.fields['cs-uri-stem'], '/erp/conn.aspx');
+  assert.equal(first.fields['cs-uri-query'], 'proxy&port=3389&ip=127.0.0.1');
+  assert.equal(first.fields['c-ip'], '10.0.2.17');
+  assert.equal(first.fields['sc-status'], '200');
+  assert.deepEqual(problems, []);
+});
 
 test('HttpProxy: the real scanner-probe line parses into its 74 named columns', async () => {
   // The raw line from exchange.md §2.3 (nmap/Metasploit CVE-2021-26855 check, Exchange 2013 CU21).

@@ -6,7 +6,7 @@ import { classifySsrf, proxyLogonSsrfDetector } from '../../src/exchange/proxylo
 import { splitCsvLine } from '../../src/io/csvline.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import type { VigilRecord } from '../../src/model/records.ts';
-import { DATA, needData } from '../support/paths.ts';
+import { DATA, dataTest } from '../support/paths.ts';
 import { IntelIndex } from '../../src/intel/index.ts';
 
 /** HelseCERT's real Test-ProxyLogon output for a compromised server (anonymised upstream). */
@@ -18,7 +18,7 @@ function helsecertRows() {
   return lines.slice(1).map((l) => Object.fromEntries(splitCsvLine(l).map((v, i) => [header[i]!, v])));
 }
 
-test('the real ProxyLogon chain is graded stage by stage', { skip: needData }, () => {
+dataTest('the real ProxyLogon chain is graded stage by stage', () => {
   const stages = helsecertRows().map((r) => classifySsrf(r['AnchorMailbox']!, '', r['HttpStatus']!));
   assert.deepEqual(stages, [
     'attempt',
@@ -49,48 +49,44 @@ test('probes, the BackEndCookie form, and benign routing', () => {
   );
 });
 
-test(
-  'the detector emits one finding per SSRF row with the evidence a responder needs',
-  { skip: needData },
-  () => {
-    const run = proxyLogonSsrfDetector.create({ intel: new IntelIndex() });
-    const found: Finding[] = [];
-    helsecertRows().forEach((fields, i) => {
-      const rec = {
-        kind: 'exchange.httpproxy',
-        source: { path: 'HttpProxy/Ecp/x.LOG', line: i + 6 },
-        line: Object.values(fields).join(','),
-        time: fields['DateTime'],
-        fields,
-      } as VigilRecord;
-      void run.onRecord(rec, (f) => found.push(f));
-    });
-    assert.equal(found.length, 11);
-    assert.deepEqual(
-      found.map((f) => f.severity),
-      [
-        'medium',
-        'high',
-        'critical',
-        'high',
-        'medium',
-        'high',
-        'critical',
-        'high',
-        'critical',
-        'critical',
-        'critical',
-      ],
-    );
-    const f = found[2]!;
-    assert.equal(f.rule, 'exchange.proxylogon.ssrf');
-    assert.deepEqual(f.cve, ['CVE-2021-26855']);
-    assert.deepEqual(f.attack, ['T1190']);
-    assert.equal(f.time, '2021-03-03T06:49:46.210Z');
-    assert.deepEqual(f.source, { path: 'HttpProxy/Ecp/x.LOG', line: 8 });
-    assert.equal(f.evidence['clientIp'], '130.255.189.21');
-    assert.equal(f.evidence['anchorMailbox'], 'ServerInfo~a]@servernavn.xxx.local:444/ecp/proxyLogon.ecp?#');
-    assert.equal(f.evidence['httpStatus'], '241');
-    assert.equal(f.evidence['stage'], 'exploited');
-  },
-);
+dataTest('the detector emits one finding per SSRF row with the evidence a responder needs', () => {
+  const run = proxyLogonSsrfDetector.create({ intel: new IntelIndex() });
+  const found: Finding[] = [];
+  helsecertRows().forEach((fields, i) => {
+    const rec = {
+      kind: 'exchange.httpproxy',
+      source: { path: 'HttpProxy/Ecp/x.LOG', line: i + 6 },
+      line: Object.values(fields).join(','),
+      time: fields['DateTime'],
+      fields,
+    } as VigilRecord;
+    void run.onRecord(rec, (f) => found.push(f));
+  });
+  assert.equal(found.length, 11);
+  assert.deepEqual(
+    found.map((f) => f.severity),
+    [
+      'medium',
+      'high',
+      'critical',
+      'high',
+      'medium',
+      'high',
+      'critical',
+      'high',
+      'critical',
+      'critical',
+      'critical',
+    ],
+  );
+  const f = found[2]!;
+  assert.equal(f.rule, 'exchange.proxylogon.ssrf');
+  assert.deepEqual(f.cve, ['CVE-2021-26855']);
+  assert.deepEqual(f.attack, ['T1190']);
+  assert.equal(f.time, '2021-03-03T06:49:46.210Z');
+  assert.deepEqual(f.source, { path: 'HttpProxy/Ecp/x.LOG', line: 8 });
+  assert.equal(f.evidence['clientIp'], '130.255.189.21');
+  assert.equal(f.evidence['anchorMailbox'], 'ServerInfo~a]@servernavn.xxx.local:444/ecp/proxyLogon.ecp?#');
+  assert.equal(f.evidence['httpStatus'], '241');
+  assert.equal(f.evidence['stage'], 'exploited');
+});

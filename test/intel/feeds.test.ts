@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { IntelIndex } from '../../src/intel/index.ts';
 import { loadFeed, loadFeedText } from '../../src/intel/load/index.ts';
 import { normalize, refang } from '../../src/intel/indicator.ts';
-import { DATA, needData } from '../support/paths.ts';
+import { DATA, dataTest, needData } from '../support/paths.ts';
 import { vigil } from '../support/cli.ts';
 
 const csvRows = (p: string) =>
@@ -17,7 +17,7 @@ const csvRows = (p: string) =>
 const cells = (row: string) =>
   row.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, '').replace(/^"|"$/g, ''));
 
-test('MSTIC Exchange feed: all 61 rows load (14 sha256, 47 file paths)', { skip: needData }, () => {
+dataTest('MSTIC Exchange feed: all 61 rows load (14 sha256, 47 file paths)', () => {
   const index = new IntelIndex();
   const r = loadFeed(join(DATA, 'exchange/mstic_iocs_exchange_march2021.csv'), index);
   assert.equal(csvRows('exchange/mstic_iocs_exchange_march2021.csv').length, 61);
@@ -27,7 +27,7 @@ test('MSTIC Exchange feed: all 61 rows load (14 sha256, 47 file paths)', { skip:
   );
 });
 
-test('FireEye SUNBURST hashes and NBIs: every hash, domain and IP cell loads', { skip: needData }, () => {
+dataTest('FireEye SUNBURST hashes and NBIs: every hash, domain and IP cell loads', () => {
   const hashes = csvRows('sunburst/fireeye_Indicator_Release_Hashes.csv').map(cells);
   const expected = hashes.reduce((n, r) => n + [r[0], r[1], r[2]].filter((x) => x && x.trim()).length, 0);
   const index = new IntelIndex();
@@ -46,61 +46,52 @@ test('FireEye SUNBURST hashes and NBIs: every hash, domain and IP cell loads', {
   assert.ok(index.ip('54.193.127.66').length > 0);
 });
 
-test(
-  'CISA CHIRP AA21-062A: 15 IPs, every log string of the log-scoped rules, the rest named as not evaluable',
-  { skip: needData },
-  () => {
-    const text = readFileSync(join(DATA, 'exchange/cisa_chirp_AA21062A.yaml'), 'utf8');
-    const index = new IntelIndex();
-    const r = loadFeed(join(DATA, 'exchange/cisa_chirp_AA21062A.yaml'), index);
-    const docs = text.split(/^---$/m).slice(1);
-    const logDocs = docs.filter((d) => /files:.*(W3SVC|ECP\\\\Server|OABGeneratorLog)/.test(d));
-    const strings = logDocs.reduce((n, d) => n + (d.match(/^\s*\$\w*\s*=\s*["/]/gm) ?? []).length, 0);
-    assert.equal(r.byType['ipv4'], 15);
-    assert.equal((r.byType['log-string'] ?? 0) + (r.byType['log-regex'] ?? 0), strings);
-    assert.equal(
-      r.unsupported.length,
-      docs.length - 1 - logDocs.length,
-      'events documents and file-YARA rules',
-    );
-    assert.deepEqual(r.rejected, []);
-    assert.equal(
-      index.logLine(
-        'exchange.ecp',
-        "2021-03-03T06:49:53.772Z,EX01,ECP.Request,'S:CMD=Set-OabVirtualDirectory.ExternalUrl=''http://f/<script>''",
-      ).length,
-      1,
-    );
-    assert.equal(
-      index.logLine(
-        'iis.w3c',
-        '2021-03-03 06:49:46 10.0.0.5 POST /ecp/y.js &CorrelationID=<empty>; 443 - 1.2.3.4 python-requests/2.25.1 - 241 0 0 120',
-      ).length,
-      2,
-      '/ecp/<1 char>.js and python-requests/2.25.1, and no other',
-    );
-  },
-);
+test('CISA CHIRP AA21-062A: 15 IPs, every log string of the log-scoped rules, the rest named as not evaluable', (t) => {
+  if (needData) return t.skip(needData);
+  const text = readFileSync(join(DATA, 'exchange/cisa_chirp_AA21062A.yaml'), 'utf8');
+  const index = new IntelIndex();
+  const r = loadFeed(join(DATA, 'exchange/cisa_chirp_AA21062A.yaml'), index);
+  const docs = text.split(/^---$/m).slice(1);
+  const logDocs = docs.filter((d) => /files:.*(W3SVC|ECP\\\\Server|OABGeneratorLog)/.test(d));
+  const strings = logDocs.reduce((n, d) => n + (d.match(/^\s*\$\w*\s*=\s*["/]/gm) ?? []).length, 0);
+  assert.equal(r.byType['ipv4'], 15);
+  assert.equal((r.byType['log-string'] ?? 0) + (r.byType['log-regex'] ?? 0), strings);
+  assert.equal(
+    r.unsupported.length,
+    docs.length - 1 - logDocs.length,
+    'events documents and file-YARA rules',
+  );
+  assert.deepEqual(r.rejected, []);
+  assert.equal(
+    index.logLine(
+      'exchange.ecp',
+      "2021-03-03T06:49:53.772Z,EX01,ECP.Request,'S:CMD=Set-OabVirtualDirectory.ExternalUrl=''http://f/<script>''",
+    ).length,
+    1,
+  );
+  assert.equal(
+    index.logLine(
+      'iis.w3c',
+      '2021-03-03 06:49:46 10.0.0.5 POST /ecp/y.js &CorrelationID=<empty>; 443 - 1.2.3.4 python-requests/2.25.1 - 241 0 0 120',
+    ).length,
+    2,
+    '/ecp/<1 char>.js and python-requests/2.25.1, and no other',
+  );
+});
 
-test(
-  'signature-base hash and filename IOCs: every line loads; filename regexes match Windows paths',
-  { skip: needData },
-  () => {
-    const index = new IntelIndex();
-    const h = loadFeed(join(DATA, 'exchange/signature-base_hash-iocs_hafnium_excerpt.txt'), index);
-    assert.deepEqual([h.loaded, h.byType], [8, { sha256: 8 }]);
-    const lines = readFileSync(
-      join(DATA, 'exchange/signature-base_filename-iocs_hafnium_excerpt.txt'),
-      'utf8',
-    )
-      .split('\n')
-      .filter((l) => l.trim() && !l.startsWith('#'));
-    const f = loadFeed(join(DATA, 'exchange/signature-base_filename-iocs_hafnium_excerpt.txt'), index);
-    assert.deepEqual([f.loaded, f.byType, f.rejected], [lines.length, { 'path-regex': lines.length }, []]);
-    assert.ok(index.path('collection/C/inetpub/wwwroot/aspnet_client/system_web/supp0rt.aspx').length > 0);
-    assert.deepEqual(index.path('collection/C/inetpub/wwwroot/default.htm'), []);
-  },
-);
+test('signature-base hash and filename IOCs: every line loads; filename regexes match Windows paths', (t) => {
+  if (needData) return t.skip(needData);
+  const index = new IntelIndex();
+  const h = loadFeed(join(DATA, 'exchange/signature-base_hash-iocs_hafnium_excerpt.txt'), index);
+  assert.deepEqual([h.loaded, h.byType], [8, { sha256: 8 }]);
+  const lines = readFileSync(join(DATA, 'exchange/signature-base_filename-iocs_hafnium_excerpt.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'));
+  const f = loadFeed(join(DATA, 'exchange/signature-base_filename-iocs_hafnium_excerpt.txt'), index);
+  assert.deepEqual([f.loaded, f.byType, f.rejected], [lines.length, { 'path-regex': lines.length }, []]);
+  assert.ok(index.path('collection/C/inetpub/wwwroot/aspnet_client/system_web/supp0rt.aspx').length > 0);
+  assert.deepEqual(index.path('collection/C/inetpub/wwwroot/default.htm'), []);
+});
 
 test('MISP: events, objects, composite types and to_ids', () => {
   const event = {
@@ -202,7 +193,7 @@ test('plain lists: types inferred, defanged values refanged, junk rejected with 
   assert.deepEqual(normalize('sha1', 'xyz'), { error: 'not a sha1 (40 hex digits)' });
 });
 
-test('vigil intel import reports per feed and exits 2 on rejected indicators', { skip: needData }, () => {
+dataTest('vigil intel import reports per feed and exits 2 on rejected indicators', () => {
   const ok = vigil(['intel', 'import', join(DATA, 'exchange/mstic_iocs_exchange_march2021.csv')]);
   assert.equal(ok.code, 0);
   assert.match(ok.stdout, /csv, 61 indicators loaded \(14 sha256, 47 path\)/);

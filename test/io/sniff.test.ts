@@ -6,11 +6,11 @@ import { sniff } from '../../src/io/sniff.ts';
 import { httpProxyLog, iisLog, bindQueryLog, ecpServerLog } from '../../scripts/lib/formats.ts';
 import { makeZip } from '../../scripts/lib/zip.ts';
 import { gzipSync } from 'node:zlib';
-import { DATA, needData } from '../support/paths.ts';
+import { DATA, dataTest } from '../support/paths.ts';
 
 const head = (p: string) => readFileSync(join(DATA, p)).subarray(0, 65536);
 
-test('every real message in the mail corpora is recognised as mail (labels.csv)', { skip: needData }, () => {
+dataTest('every real message in the mail corpora is recognised as mail (labels.csv)', () => {
   const rows = readFileSync(join(DATA, 'mail/labels.csv'), 'utf8')
     .trim()
     .split('\n')
@@ -29,7 +29,7 @@ test('every real message in the mail corpora is recognised as mail (labels.csv)'
   assert.deepEqual(missed, []);
 });
 
-test('spam and test fixtures: all but the SMTP transcripts and feeds are mail', { skip: needData }, () => {
+dataTest('spam and test fixtures: all but the SMTP transcripts and feeds are mail', () => {
   const rows = readFileSync(join(DATA, 'mail/labels.csv'), 'utf8')
     .trim()
     .split('\n')
@@ -49,7 +49,7 @@ test('spam and test fixtures: all but the SMTP transcripts and feeds are mail', 
   ]);
 });
 
-test('logs and lists from the research data', { skip: needData }, () => {
+dataTest('logs and lists from the research data', () => {
   assert.equal(sniff(head('exchange/sbousseaden_Tunna_rdp_tunnel_IIS.log'), 'x.log').kind, 'iis.w3c');
   assert.equal(sniff(head('sunburst/bambenek_uniq-hostnames.txt'), 'x.txt').kind, 'dns.list');
   assert.equal(

@@ -7,10 +7,10 @@ import { attachmentDetector, mayHaveAttachment } from '../../src/mail/attachment
 import { mailMessage } from '../../scripts/lib/formats.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import type { MailRecord } from '../../src/model/records.ts';
-import { chunked, records, DATA, needData } from '../support/paths.ts';
+import { chunked, records, DATA, dataTest, needData } from '../support/paths.ts';
 import { IntelIndex } from '../../src/intel/index.ts';
 
-test('mbox: SpamAssassin nice.mbox splits into its messages, bytes kept', { skip: needData }, async () => {
+dataTest('mbox: SpamAssassin nice.mbox splits into its messages, bytes kept', async () => {
   const raw = readFileSync(join(DATA, 'mail/spamassassin-testdata/nice.mbox'));
   const lines = raw.toString('latin1').split('\n');
   const starts = lines.flatMap((l, i) =>
@@ -59,21 +59,18 @@ async function scanMail(raw: Uint8Array): Promise<Finding[]> {
   return found;
 }
 
-test(
-  'real phishing with an ISO attachment (phishing_pot sample-1266) is flagged, with the attachment hash',
-  { skip: needData },
-  async () => {
-    const raw = readFileSync(join(DATA, 'mail/phishing_pot-subset/email/sample-1266.eml'));
-    const found = await scanMail(raw);
-    assert.deepEqual(
-      found.map((f) => [f.rule, f.severity, f.evidence['attachment']]),
-      [['mail.attachment.disk-image', 'high', 'quotation.iso']],
-    );
-    assert.match(String(found[0]!.evidence['sha256']), /^[0-9a-f]{64}$/);
-  },
-);
+test('real phishing with an ISO attachment (phishing_pot sample-1266) is flagged, with the attachment hash', async (t) => {
+  if (needData) return t.skip(needData);
+  const raw = readFileSync(join(DATA, 'mail/phishing_pot-subset/email/sample-1266.eml'));
+  const found = await scanMail(raw);
+  assert.deepEqual(
+    found.map((f) => [f.rule, f.severity, f.evidence['attachment']]),
+    [['mail.attachment.disk-image', 'high', 'quotation.iso']],
+  );
+  assert.match(String(found[0]!.evidence['sha256']), /^[0-9a-f]{64}$/);
+});
 
-test('modern ham with ordinary attachments raises nothing', { skip: needData }, async () => {
+dataTest('modern ham with ordinary attachments raises nothing', async () => {
   const dir = join(DATA, 'mail/modern-ham-dev');
   const rows = readFileSync(join(DATA, 'mail/labels.csv'), 'utf8')
     .split('\n')

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { orionBuilds } from '../../src/supplychain/orion.ts';
 import { vigil } from '../support/cli.ts';
-import { DATA, needData } from '../support/paths.ts';
+import { DATA, dataTest } from '../support/paths.ts';
 
-test('the build table agrees with FireEye and the Taillon list', { skip: needData }, () => {
+dataTest('the build table agrees with FireEye and the Taillon list', () => {
   const { bySha } = orionBuilds();
   // Every SUNBURST DLL FireEye lists is backdoored in our table; its "Benign" test builds are tampered_test.
   for (const row of readFileSync(join(DATA, 'sunburst/fireeye_Indicator_Release_Hashes.csv'), 'utf8')

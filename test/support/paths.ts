@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+import { test, type TestFn } from 'node:test';
 
 export const REPO = join(import.meta.dirname, '..', '..');
 /**
@@ -16,6 +17,11 @@ export const hasData = ['exchange', 'mail', 'sigma', 'sunburst'].every((d) => ex
 export const needData: string | false = hasData
   ? false
   : `needs the shared test corpora: ${DATA} is missing or incomplete (set VIGIL_DATA to their folder)`;
+
+/** A test that reads the shared data: skipped, with `needData` as its reason, when the data is absent. */
+export function dataTest(name: string, fn: TestFn): void {
+  void test(name, { skip: needData }, fn);
+}
 
 /** Collect an async iterable into an array. */
 export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
