@@ -18,8 +18,9 @@ const scratch = mkdtempSync(join(tmpdir(), 'vigil-startup-'));
 const empty = join(scratch, 'empty');
 mkdirSync(empty);
 const cache = join(scratch, 'cache');
-const env = { ...process.env, VIGIL_CACHE_DIR: cache, NODE_COMPILE_CACHE: '' };
-delete env['NODE_COMPILE_CACHE'];
+// A private cache folder (so "first" is a first start); NODE_COMPILE_CACHE would override it.
+const { NODE_COMPILE_CACHE: _ignored, ...inherited } = process.env;
+const env = { ...inherited, VIGIL_CACHE_DIR: cache };
 const node = process.execPath;
 const vigil = join(ROOT, 'bin/vigil.js');
 const main = join(ROOT, 'src/cli/main.ts');
