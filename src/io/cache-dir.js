@@ -34,5 +34,9 @@ export function cacheDir() {
 export function enableCompileCache() {
   if (getCompileCacheDir() || process.env.NODE_DISABLE_COMPILE_CACHE) return;
   const dir = cacheDir();
-  if (dir) enable(join(dir, 'node-compile-cache'));
+  if (!dir) return;
+  const cache = join(dir, 'node-compile-cache');
+  enable(cache);
+  // Worker threads (the parallel scan) start Node instances of their own: they find it here.
+  process.env.NODE_COMPILE_CACHE = cache;
 }
