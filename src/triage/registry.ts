@@ -36,9 +36,11 @@ import { sigmaDetector } from '../rules/sigma/detector.ts';
 const require = createRequire(import.meta.url);
 
 /**
- * A detector whose module loads the first time more than its id and kinds is asked for: the mail
- * engine (MIME, DNS, scoring) costs ~0.2 CPU-s to load, which `exchange hunt` or `dns sunburst`
- * never need. (Synchronous `require` of an ES module: the detector interface is synchronous.)
+ * A detector whose module loads at its first record: the mail engine (MIME, DNS, scoring, YARA)
+ * costs ~0.2 CPU-s to load, which a triage of logs, `exchange hunt` or `dns sunburst` never
+ * needs. Only for detectors with no line filter and no `finish` (the mail ones): a run that saw no
+ * record has nothing to say. (Synchronous `require` of an ES module when the description or
+ * rule list is asked for.)
  */
 function lazyDetector(id: string, kinds: readonly RecordKind[], load: () => AnyDetector): AnyDetector {
   let d: AnyDetector | undefined;
@@ -46,16 +48,17 @@ function lazyDetector(id: string, kinds: readonly RecordKind[], load: () => AnyD
   return {
     id,
     kinds,
+    lineFilter: undefined,
     get description() {
       return get().description;
     },
     get rules() {
       return get().rules;
     },
-    get lineFilter() {
-      return get().lineFilter;
+    create(ctx) {
+      let run: ReturnType<AnyDetector['create']> | undefined;
+      return { onRecord: (rec, emit) => (run ??= get().create(ctx)).onRecord(rec, emit) };
     },
-    create: (ctx) => get().create(ctx),
   };
 }
 
