@@ -12,11 +12,15 @@ export interface Measured {
 }
 
 /** Run a command; wall seconds, CPU seconds and peak RSS (KB) via GNU time when present. */
-export function measure(cmd: string, args: string[]): Measured {
+export function measure(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Measured {
   const t = performance.now();
   const r = hasGnuTime
-    ? spawnSync('/usr/bin/time', ['-f', '%U %S %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 })
-    : spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+    ? spawnSync('/usr/bin/time', ['-f', '%U %S %M', cmd, ...args], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 30,
+        ...(env ? { env } : {}),
+      })
+    : spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...(env ? { env } : {}) });
   const secs = (performance.now() - t) / 1000;
   const last = hasGnuTime ? r.stderr.trim().split('\n').pop()!.split(' ').map(Number) : [];
   const ok = last.length === 3 && last.every(Number.isFinite);

@@ -7,5 +7,7 @@ if (major < 24) {
   );
   process.exit(2);
 }
+const { enableCompileCache } = await import('../src/io/cache-dir.js');
+enableCompileCache();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

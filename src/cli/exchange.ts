@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import pc from 'picocolors';
-import { probe, DEFAULT_PROBE, type ProbeOptions, type ProbeResult } from '../exchange/probe.ts';
+import type { ProbeOptions, ProbeResult } from '../exchange/probe.ts';
 import { exposureFinding, csvHeader, csvRow } from '../exchange/exposure.ts';
 import { compareFindings, type Finding } from '../model/finding.ts';
 import { atLeast, isSeverity, SEVERITIES } from '../model/severity.ts';
@@ -199,6 +199,8 @@ async function runProbe(args: string[], opts: ProbeCliOptions): Promise<number> 
     return n;
   };
   const concurrency = num(opts.concurrency, '--concurrency', 1);
+  // The HTTP(S) stack costs ~0.1 CPU-s to load: only `exchange probe` pays for it.
+  const { probe, DEFAULT_PROBE } = await import('../exchange/probe.ts');
   const probeOpts: ProbeOptions = {
     ...DEFAULT_PROBE,
     timeoutMs: num(opts.timeout, '--timeout', 0.1) * 1000,

@@ -1,17 +1,41 @@
 import { Command, CommanderError } from 'commander';
-import { triageCommand } from './triage.ts';
-import { detectorsCommand } from './detectors.ts';
-import { dnsCommand } from './dns.ts';
-import { orionCommand } from './orion.ts';
-import { intelCommand } from './intel.ts';
-import { exchangeCommand } from './exchange.ts';
-import { setRawArgs, sigmaCommand } from './sigma.ts';
-import { mailCommand } from './mail.ts';
 import { EXIT_USAGE_OR_INPUT, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
+import { enableCompileCache } from '../io/cache-dir.js';
+
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded only when that command runs: a command's module pulls in its
+ * readers, detectors and libraries (mailauth alone costs ~0.3 CPU-s), and a responder who runs
+ * `vigil exchange hunt` once per server should not pay for the mail engine. The order is the
+ * order of `vigil --help`.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  triage: async () => (await import('./triage.ts')).triageCommand,
+  dns: async () => (await import('./dns.ts')).dnsCommand,
+  orion: async () => (await import('./orion.ts')).orionCommand,
+  intel: async () => (await import('./intel.ts')).intelCommand,
+  exchange: async () => (await import('./exchange.ts')).exchangeCommand,
+  sigma: async () => (await import('./sigma.ts')).sigmaCommand,
+  mail: async () => (await import('./mail.ts')).mailCommand,
+  detectors: async () => (await import('./detectors.ts')).detectorsCommand,
+};
+
+/**
+ * The commands a command line needs: the one it names; none for a bare `--version`; every one
+ * otherwise (`--help`, a mistyped name that commander should answer with suggestions).
+ */
+export function commandsFor(argv: readonly string[]): readonly string[] {
+  const first = argv.find((a) => !a.startsWith('-'));
+  if (first !== undefined && Object.hasOwn(COMMANDS, first)) return [first];
+  if (first === undefined && argv.some((a) => a === '-V' || a === '--version')) return [];
+  return Object.keys(COMMANDS);
+}
 
 /** `vigil`: one program, one subcommand per job. */
-export function buildProgram(): Command {
+export async function buildProgram(only: readonly string[] = Object.keys(COMMANDS)): Promise<Command> {
+  const registers = await Promise.all(only.map((name) => COMMANDS[name]!()));
   const program = new Command('vigil')
     .description(
       'Were we hit, what did they do, what do we fix? Incident response for Exchange compromise,\ntrusted-sender phishing and supply-chain beacons.',
@@ -20,14 +44,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(`vigil: ${s.replace(/^error: /, '')}`) });
-  triageCommand(program);
-  dnsCommand(program);
-  orionCommand(program);
-  intelCommand(program);
-  exchangeCommand(program);
-  sigmaCommand(program);
-  mailCommand(program);
-  detectorsCommand(program);
+  for (const register of registers) register(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program)) {
     c.exitOverride();
@@ -59,8 +76,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
-  const program = buildProgram();
-  setRawArgs(argv);
+  enableCompileCache();
+  const only = commandsFor(argv);
+  const program = await buildProgram(only);
+  if (only.includes('sigma')) (await import('./sigma.ts')).setRawArgs(argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return Number(process.exitCode ?? 0);

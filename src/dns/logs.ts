@@ -1,4 +1,5 @@
-import { lineBatches } from '../io/lines.ts';
+import { lineBatches, type LineBatch } from '../io/lines.ts';
+import { selectedLineBatches } from '../io/select.ts';
 import { splitCsvLine } from '../io/csvline.ts';
 import { jsonRecords } from '../io/json-objects.ts';
 import { longLineWarning, type ReadContext } from '../io/reader.ts';
@@ -28,6 +29,22 @@ const BIND_LINE =
   /client (?:@\S+ )?([0-9a-fA-F.:%]+)#\d+(?: \([^)]*\))?: (?:view \S+: )?query: (\S+) IN (\S+)/;
 const BIND_TIME = /^(\d{2})-([A-Za-z]{3})-(\d{4}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)/;
 
+/**
+ * The lines of a log whose records each stand on one line. When the scan gives chunk searchers
+ * (every detector of DNS queries has a pre-filter: `dns sunburst` looks only for avsvmcloud),
+ * only the lines they hit (and `#` lines) are decoded and split: a resolver log of millions of
+ * innocent names costs a search of its bytes. Readers still apply `keep` to each line.
+ */
+function lineRuns(ctx: ReadContext): AsyncGenerator<LineBatch> {
+  const opts = { onLongLine: longLineWarning(ctx) };
+  return ctx.select ? selectedLineBatches(ctx.chunks, ctx.select, opts) : lineBatches(ctx.chunks, opts);
+}
+
+/** The number of a batch's i-th line (selected batches carry each line's own). */
+function lineOf(batch: LineBatch, i: number): number {
+  return batch.numbers ? batch.numbers[i]! : batch.firstLine + i;
+}
+
 /** `16-Jun-2020 00:03:40.125` → ISO 8601 built from the parts (a Date per line costs more than the rest of the line). */
 function bindTime(t: RegExpExecArray): string | undefined {
   const month = MONTHS[t[2]!.toLowerCase()];
@@ -42,7 +59,7 @@ export async function* readBind(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
   // Consecutive lines share their timestamp more often than not: convert each distinct one once.
   let lastStamp = '';
   let lastTime: string | undefined;
-  for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+  for await (const batch of lineRuns(ctx)) {
     const out: DnsQuery[] = [];
     for (let i = 0; i < batch.lines.length; i++) {
       const line = batch.lines[i]!;
@@ -55,7 +72,7 @@ export async function* readBind(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
         lastTime = bindTime(t);
       }
       const time = t ? lastTime : undefined;
-      out.push(query(ctx.path, batch.firstLine + i, m[2]!, { time, qtype: m[3], client: m[1] }));
+      out.push(query(ctx.path, lineOf(batch, i), m[2]!, { time, qtype: m[3], client: m[1] }));
     }
     if (out.length) yield out;
   }
@@ -66,7 +83,7 @@ const WIN_LINE =
   /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d\d):(\d\d)(?: ([AP]M))? +\S+ +PACKET +\S+ +(?:UDP|TCP) +(Rcv|Snd) +(\S+) +[0-9a-fA-F]{4} +([ R]) +Q +\[[^\]]*\] +(\S+) +(\S+)/;
 
 export async function* readWindowsDns(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
-  for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+  for await (const batch of lineRuns(ctx)) {
     const out: DnsQuery[] = [];
     for (let i = 0; i < batch.lines.length; i++) {
       if (ctx.keep && !ctx.keep(batch.lines[i]!)) continue;
@@ -80,9 +97,7 @@ export async function* readWindowsDns(ctx: ReadContext): AsyncGenerator<DnsQuery
       const time = isoOrUndefined(
         `${m[3]}-${pad(m[1]!)}-${pad(m[2]!)}T${pad(String(hour))}:${m[5]}:${m[6]}Z`,
       );
-      out.push(
-        query(ctx.path, batch.firstLine + i, wireLabels(m[12]!), { time, qtype: m[11], client: m[9] }),
-      );
+      out.push(query(ctx.path, lineOf(batch, i), wireLabels(m[12]!), { time, qtype: m[11], client: m[9] }));
     }
     if (out.length) yield out;
   }
@@ -100,11 +115,11 @@ export async function* readZeek(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
   let sep = '\t';
   let setSep = ',';
   let fields: string[] | null = null;
-  for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+  for await (const batch of lineRuns(ctx)) {
     const out: DnsQuery[] = [];
     for (let i = 0; i < batch.lines.length; i++) {
       const line = batch.lines[i]!;
-      const lineNo = batch.firstLine + i;
+      const lineNo = lineOf(batch, i);
       if (line === '') continue;
       if (ctx.keep && line.charCodeAt(0) !== 0x23 && !ctx.keep(line)) continue;
       if (line.startsWith('{')) {
@@ -165,13 +180,13 @@ export async function* readZeek(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
 }
 
 export async function* readNameList(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
-  for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+  for await (const batch of lineRuns(ctx)) {
     const out: DnsQuery[] = [];
     for (let i = 0; i < batch.lines.length; i++) {
       const name = batch.lines[i]!.trim();
       if (name === '' || name.startsWith('#')) continue;
       if (ctx.keep && !ctx.keep(name)) continue;
-      out.push(query(ctx.path, batch.firstLine + i, name, {}));
+      out.push(query(ctx.path, lineOf(batch, i), name, {}));
     }
     if (out.length) yield out;
   }
@@ -184,7 +199,7 @@ const DNSMASQ =
 const SYSLOG_ISO = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)/;
 
 export async function* readDnsmasq(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
-  for await (const batch of lineBatches(ctx.chunks, { onLongLine: longLineWarning(ctx) })) {
+  for await (const batch of lineRuns(ctx)) {
     const out: DnsQuery[] = [];
     for (let i = 0; i < batch.lines.length; i++) {
       const line = batch.lines[i]!;
@@ -194,9 +209,9 @@ export async function* readDnsmasq(ctx: ReadContext): AsyncGenerator<DnsQuery[]>
       // Classic syslog stamps have no year, so only ISO stamps (RFC 5424, rsyslog) give a time.
       const iso = SYSLOG_ISO.exec(line);
       const time = iso ? isoOrUndefined(iso[1]!) : undefined;
-      if (m[2]) out.push(query(ctx.path, batch.firstLine + i, m[3]!, { time, qtype: m[2], client: m[4] }));
+      if (m[2]) out.push(query(ctx.path, lineOf(batch, i), m[3]!, { time, qtype: m[2], client: m[4] }));
       else if (m[4] !== '<CNAME>' && !m[4]!.startsWith('NXDOMAIN') && !m[4]!.startsWith('NODATA')) {
-        out.push(query(ctx.path, batch.firstLine + i, m[3]!, { time, answers: [m[4]!], response: true }));
+        out.push(query(ctx.path, lineOf(batch, i), m[3]!, { time, answers: [m[4]!], response: true }));
       }
     }
     if (out.length) yield out;

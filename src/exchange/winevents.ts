@@ -1,8 +1,9 @@
-import { XMLParser } from 'fast-xml-parser';
+import type * as FastXml from 'fast-xml-parser';
 import { lineBatches } from '../io/lines.ts';
 import { splitCsvLine } from '../io/csvline.ts';
 import type { ReadContext } from '../io/reader.ts';
 import type { WinEvent } from '../model/records.ts';
+import { lazyModule } from '../io/lazy.ts';
 
 /**
  * Windows event-log exports, as responders receive them from Exchange servers: `wevtutil qe …
@@ -11,15 +12,19 @@ import type { WinEvent } from '../model/records.ts';
  * (bounded size) so a damaged one is reported and the rest read.
  */
 const MAX_EVENT = 1024 * 1024;
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  textNodeName: '#text',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  processEntities: true,
-  htmlEntities: false,
-});
+const fastXml = lazyModule<typeof FastXml>(import.meta.url, 'fast-xml-parser');
+let xmlParser: FastXml.XMLParser | undefined;
+// Built at the first event: most runs read no XML, and the parser costs ~40 ms to load.
+const parser = () =>
+  (xmlParser ??= new (fastXml().XMLParser)({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    textNodeName: '#text',
+    parseTagValue: false,
+    parseAttributeValue: false,
+    processEntities: true,
+    htmlEntities: false,
+  }));
 
 function text(v: unknown): string {
   if (v === undefined || v === null) return '';
@@ -28,7 +33,7 @@ function text(v: unknown): string {
 }
 
 export function parseEventXml(xml: string): Omit<WinEvent, 'source'> | null {
-  const doc = parser.parse(xml) as { Event?: Record<string, unknown> };
+  const doc = parser().parse(xml) as { Event?: Record<string, unknown> };
   const ev = doc.Event;
   if (!ev) return null;
   const sys = (ev['System'] ?? {}) as Record<string, unknown>;

@@ -1,7 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { IntelIndex } from './index.ts';
+import { INDICATOR_TYPES, type Indicator } from './indicator.ts';
 import { loadFeed, type LoadReport } from './load/index.ts';
+import { cachedJson, hashFiles } from './pack-cache.ts';
 
 /** The campaigns Vigil ships indicators for; each folder under packs/ is one. */
 export const PACKS = ['hafnium', 'nobelium', 'sunburst'] as const;
@@ -39,16 +41,90 @@ const FILE_DEFAULTS: Record<string, { source: string; date: string }> = {
   },
 };
 
-/** Load the built-in packs into an index (feed name = pack name). */
+function packFiles(): { pack: string; file: string; path: string }[] {
+  return PACKS.flatMap((pack) =>
+    readdirSync(join(PACK_DIR, pack))
+      .sort()
+      .filter((f) => !/^LICENSE|\.md$/i.test(f))
+      .map((file) => ({ pack, file, path: join(PACK_DIR, pack, file) })),
+  );
+}
+
+/** Parse the pack files: every indicator in the order the loaders added it, and the reports. */
+function parsePacks(): { reports: LoadReport[]; indicators: Indicator[] } | null {
+  const indicators: Indicator[] = [];
+  const recorder = new IntelIndex();
+  const add = recorder.add.bind(recorder);
+  recorder.add = (ind: Indicator) => {
+    indicators.push(ind);
+    add(ind);
+  };
+  const reports = packFiles().map((f) => loadFeed(f.path, recorder, f.pack, FILE_DEFAULTS[f.file] ?? {}));
+  // Record predicates (STIX patterns over several properties) are code, not data: not cacheable.
+  return recorder.predicates.length ? null : { reports, indicators };
+}
+
+/**
+ * Load the built-in packs into an index (feed name = pack name). The parsed packs (YAML, CSV,
+ * normalised indicators) are cached in Vigil's cache folder under the hash of the pack files
+ * and of the loader sources, so a start reads one JSON file instead of parsing YAML; an entry
+ * that fails validation is ignored and rebuilt.
+ */
 export function loadBuiltin(index: IntelIndex): LoadReport[] {
-  const reports: LoadReport[] = [];
-  for (const pack of PACKS) {
-    for (const f of readdirSync(join(PACK_DIR, pack)).sort()) {
-      if (/^LICENSE|\.md$/i.test(f)) continue;
-      reports.push(loadFeed(join(PACK_DIR, pack, f), index, pack, FILE_DEFAULTS[f] ?? {}));
-    }
+  const files = packFiles();
+  const key = hashFiles([
+    ...files.map((f) => f.path),
+    ...LOADER_SOURCES.map((f) => join(import.meta.dirname, f)),
+  ]);
+  const parsed = cachedJson('intel-builtin', key, parsePacks, isParsedPacks);
+  if (!parsed) {
+    // Not cacheable: load straight into the index.
+    return files.map((f) => loadFeed(f.path, index, f.pack, FILE_DEFAULTS[f.file] ?? {}));
   }
-  return reports;
+  for (const ind of parsed.indicators) index.add(ind);
+  return parsed.reports;
+}
+
+/** The sources whose code decides what the packs parse to: a change to any of them rebuilds the cache. */
+const LOADER_SOURCES = [
+  'builtin.ts',
+  'indicator.ts',
+  ...readdirSync(join(import.meta.dirname, 'load'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join('load', f)),
+];
+
+const TYPES = new Set<string>(INDICATOR_TYPES);
+const str = (v: unknown): v is string => typeof v === 'string';
+
+/** A cache entry is data from disk: check its shape before an indicator of it reaches the index. */
+function isParsedPacks(v: unknown): v is { reports: LoadReport[]; indicators: Indicator[] } {
+  if (typeof v !== 'object' || v === null) return false;
+  const { reports, indicators } = v as Record<string, unknown>;
+  if (!Array.isArray(reports) || !Array.isArray(indicators)) return false;
+  const reportOk = (r: unknown) => {
+    const x = r as Record<string, unknown> | null;
+    return (
+      typeof x === 'object' &&
+      x !== null &&
+      str(x['file']) &&
+      str(x['format']) &&
+      typeof x['loaded'] === 'number' &&
+      typeof x['byType'] === 'object' &&
+      Array.isArray(x['rejected']) &&
+      Array.isArray(x['unsupported'])
+    );
+  };
+  const indicatorOk = (i: unknown) => {
+    const x = i as Record<string, unknown> | null;
+    if (typeof x !== 'object' || x === null) return false;
+    if (!str(x['type']) || !TYPES.has(x['type']) || !str(x['value'])) return false;
+    if (!str(x['raw']) || !str(x['id']) || !str(x['feed'])) return false;
+    for (const k of ['source', 'date', 'note', 'scope', 'where'])
+      if (x[k] !== undefined && !str(x[k])) return false;
+    return x['confidence'] === undefined || typeof x['confidence'] === 'number';
+  };
+  return reports.every(reportOk) && indicators.every(indicatorOk);
 }
 
 let cached: IntelIndex | null = null;

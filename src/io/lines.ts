@@ -24,6 +24,17 @@ export interface LineOptions {
 
 const NL = 0x0a;
 
+// Node 24's Buffer#toString('utf8') runs at ~0.25 GB/s on ASCII, its TextDecoder at ~3 GB/s with
+// the same replacement of invalid sequences; ignoreBOM keeps a BOM as toString does.
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** Bytes to text: UTF-8 (invalid sequences replaced) or latin1 (one character per byte). */
+export function decodeText(bytes: Uint8Array, enc: 'utf8' | 'latin1'): string {
+  return enc === 'utf8'
+    ? UTF8.decode(bytes)
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
 /**
  * The byte stream cut into runs of whole lines (without the final newline): a `text` piece holds
  * one or more lines; a line longer than `max` comes alone as a `long` piece holding its first `max`
@@ -93,12 +104,12 @@ export async function* lineBatches(
   let lineNo = 1;
   for await (const p of linePieces(chunks, max)) {
     if (p.kind === 'long') {
-      yield { firstLine: lineNo, firstOffset: p.offset, lines: [stripCr(p.bytes.toString(enc))] };
+      yield { firstLine: lineNo, firstOffset: p.offset, lines: [stripCr(decodeText(p.bytes, enc))] };
       opts.onLongLine?.(lineNo, max);
       lineNo++;
       continue;
     }
-    const lines = p.bytes.toString(enc).split('\n');
+    const lines = decodeText(p.bytes, enc).split('\n');
     for (let i = 0; i < lines.length; i++) {
       const l = lines[i]!;
       if (l.length > max) {

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import type { AnyDetector } from '../model/detector.ts';
-import type { FileKind } from '../model/records.ts';
+import type { FileKind, RecordKind } from '../model/records.ts';
 import type { Reader } from '../io/reader.ts';
 import { readExchangeCsv, readW3c } from '../exchange/logs.ts';
 import {
@@ -14,7 +15,6 @@ import {
 import { readMbox, readMessage } from '../mail/read.ts';
 import { intelDetector } from '../intel/detectors.ts';
 import { proxyLogonSsrfDetector } from '../exchange/proxylogon-ssrf.ts';
-import { attachmentDetector } from '../mail/attachments.ts';
 import { chopperDetector } from '../exchange/webshell-content.ts';
 import { sunburstDetector } from '../dns/sunburst/detector.ts';
 import { orionDetector } from '../supplychain/orion.ts';
@@ -32,7 +32,46 @@ import { webServerProcessDetector } from '../exchange/checks/webserver-process.t
 import { readEventCsv, readEventXml } from '../exchange/winevents.ts';
 import { readEvtxRecords } from '../evtx/reader.ts';
 import { sigmaDetector } from '../rules/sigma/detector.ts';
-import { mailVerdictDetector } from '../mail/detector.ts';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * A detector whose module loads at its first record: the mail engine (MIME, DNS, scoring, YARA)
+ * costs ~0.2 CPU-s to load, which a triage of logs, `exchange hunt` or `dns sunburst` never
+ * needs. Only for detectors with no line filter and no `finish` (the mail ones): a run that saw no
+ * record has nothing to say. (Synchronous `require` of an ES module when the description or
+ * rule list is asked for.)
+ */
+function lazyDetector(id: string, kinds: readonly RecordKind[], load: () => AnyDetector): AnyDetector {
+  let d: AnyDetector | undefined;
+  const get = () => (d ??= load());
+  return {
+    id,
+    kinds,
+    lineFilter: undefined,
+    get description() {
+      return get().description;
+    },
+    get rules() {
+      return get().rules;
+    },
+    create(ctx) {
+      let run: ReturnType<AnyDetector['create']> | undefined;
+      return { onRecord: (rec, emit) => (run ??= get().create(ctx)).onRecord(rec, emit) };
+    },
+  };
+}
+
+const attachmentDetector = lazyDetector(
+  'mail.attachment',
+  ['mail'],
+  () => (require('../mail/attachments.ts') as typeof import('../mail/attachments.ts')).attachmentDetector,
+);
+const mailVerdictDetector = lazyDetector(
+  'mail.verdict',
+  ['mail'],
+  () => (require('../mail/detector.ts') as typeof import('../mail/detector.ts')).mailVerdictDetector,
+);
 
 /**
  * What Vigil knows how to read and what it looks for. New capabilities register here: a reader

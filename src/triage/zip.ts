@@ -1,11 +1,14 @@
-import yauzl from 'yauzl';
+import type * as Yauzl from 'yauzl';
+import { lazyModule } from '../io/lazy.ts';
 import type { Readable } from 'node:stream';
 
 /** Promise wrappers around yauzl (the field's zip reader): lazy entries, sizes validated. */
-export type ZipFile = yauzl.ZipFile;
-export type ZipEntry = yauzl.Entry;
+export type ZipFile = Yauzl.ZipFile;
+export type ZipEntry = Yauzl.Entry;
 
-const OPTIONS: yauzl.Options = {
+const yauzl = lazyModule<typeof Yauzl>(import.meta.url, 'yauzl');
+
+const OPTIONS: Yauzl.Options = {
   lazyEntries: true,
   autoClose: false,
   validateEntrySizes: true,
@@ -15,7 +18,7 @@ const OPTIONS: yauzl.Options = {
 
 export function openZip(path: string): Promise<ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.open(path, OPTIONS, (err, zip) =>
+    yauzl().open(path, OPTIONS, (err, zip) =>
       err || !zip ? reject(err ?? new Error('cannot open zip')) : resolve(zip),
     ),
   );
@@ -23,7 +26,7 @@ export function openZip(path: string): Promise<ZipFile> {
 
 export function openZipBuffer(buf: Buffer): Promise<ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.fromBuffer(buf, OPTIONS, (err, zip) =>
+    yauzl().fromBuffer(buf, OPTIONS, (err, zip) =>
       err || !zip ? reject(err ?? new Error('cannot open zip')) : resolve(zip),
     ),
   );

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile, type YaraX } from '@litko/yara-x';
+import type * as YaraXModule from '@litko/yara-x';
+import type { YaraX } from '@litko/yara-x';
+import { lazyModule } from '../../io/lazy.ts';
 import { defineDetector } from '../../model/detector.ts';
 import { makeFinding } from '../../model/finding.ts';
 import { isSeverity, type Severity } from '../../model/severity.ts';
@@ -11,11 +13,13 @@ import { isSeverity, type Severity } from '../../model/severity.ts';
  * are scanned whole (memory-mapped by the engine); archive members by their first 64 KiB; parsed
  * logs, mail and listings are left to their own detectors.
  */
+const yarax = lazyModule<typeof YaraXModule>(import.meta.url, '@litko/yara-x');
+
 export const BUILTIN_RULES = join(import.meta.dirname, '..', 'rules', 'webshells.yar');
 
 export function compileRules(files: readonly string[]): YaraX {
   const source = files.map((f) => `// ${f}\n${readFileSync(f, 'utf8')}`).join('\n');
-  return compile(source, { defineVariables: { filename: '' } });
+  return yarax().compile(source, { defineVariables: { filename: '' } });
 }
 
 let builtin: YaraX | null = null;
@@ -48,14 +52,19 @@ export const yaraDetector = defineDetector({
   rules: [{ id: 'yara.match', title: 'YARA rule matched' }],
   create(ctx) {
     const user = ctx.yara ?? [];
-    const rules = user.length
-      ? compileRules([BUILTIN_RULES, ...user])
-      : (builtin ??= compileRules([BUILTIN_RULES]));
+    // Compiled at the first file that needs it: a start that scans no such file pays nothing
+    // (the CLI checks --yara files compile before the scan, so errors still come first).
+    let compiled: YaraX | null = null;
+    const ruleSet = (): YaraX =>
+      (compiled ??= user.length
+        ? compileRules([BUILTIN_RULES, ...user])
+        : (builtin ??= compileRules([BUILTIN_RULES])));
     return {
       onRecord(rec, emit) {
         // Web shells are small pages, not logs or mailboxes (which quote attack strings and would
         // match as evidence of themselves): those are the log and mail detectors' job.
         if (rec.size === 0 || rec.size > MAX_SCAN_BYTES || PARSED.has(rec.fileKind)) return;
+        const rules = ruleSet();
         const vars = { filename: rec.name.toLowerCase() };
         let matches;
         try {

@@ -1,4 +1,7 @@
-import { parseAllDocuments } from 'yaml';
+import type * as Yaml from 'yaml';
+import { lazyModule } from '../../io/lazy.ts';
+
+const yaml = lazyModule<typeof Yaml>(import.meta.url, 'yaml');
 import type { IntelIndex } from '../index.ts';
 import type { LogScope } from '../indicator.ts';
 import { addValue } from './common.ts';
@@ -48,7 +51,7 @@ export function loadChirp(
   feed: string,
   file: string,
 ): void {
-  const docs = parseAllDocuments(text, { prettyErrors: false });
+  const docs = yaml().parseAllDocuments(text, { prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((doc, d) => {
     const line = doc.range ? text.slice(0, doc.range[0]).split('\n').length : 0;

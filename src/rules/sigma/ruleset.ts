@@ -1,12 +1,15 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import type * as Yaml from 'yaml';
+import { lazyModule } from '../../io/lazy.ts';
 import type { LogEvent, WinEvent } from '../../model/records.ts';
 import { W3cView, WinEventView } from './events.ts';
 import { CHANNEL_OF_PROVIDER } from './logsource.ts';
 import { compileRule, parseRule, type CompiledTarget, type SigmaLevel, type SigmaRule } from './rule.ts';
 import { SigmaError, SigmaUnsupported, type ValueOptions } from './values.ts';
 import { CandidateIndex, ruleNeed, type Need } from './prefilter.ts';
+
+const yaml = lazyModule<typeof Yaml>(import.meta.url, 'yaml');
 
 /**
  * A loaded rule set: every rule compiled once, indexed by what it can match (channel and event
@@ -104,7 +107,7 @@ export class SigmaRuleSet {
   addText(text: string, file: string): this {
     let docs;
     try {
-      docs = parseAllDocuments(text);
+      docs = yaml().parseAllDocuments(text);
     } catch (e) {
       this.errors.push({ file, reason: (e as Error).message });
       return this;
