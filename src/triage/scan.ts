@@ -17,6 +17,7 @@ import {
   type RecordKind,
   type VigilRecord,
 } from '../model/records.ts';
+import { DEFAULT_RECORD_BUDGET_MS, Budget } from './budget.ts';
 import type { Limits } from './limits.ts';
 import { openEntry, openZip, openZipBuffer, zipEntries, type ZipFile } from './zip.ts';
 
@@ -80,13 +81,18 @@ export class Scanner {
   private readonly config: ScanConfig;
   readonly sinks: ScanSinks;
   private readonly hasher = new HashThread();
+  private readonly budget: Budget;
+  /** Budget overruns per detector and rule: the first is reported, the rest counted. */
+  private readonly overruns = new Map<string, { count: number; first: VigilRecord['source'] }>();
 
   constructor(config: ScanConfig, sinks: ScanSinks) {
     this.config = config;
     this.sinks = sinks;
     this.emit = (f) => sinks.finding(f);
+    this.budget = new Budget(config.limits.recordBudgetMs ?? DEFAULT_RECORD_BUDGET_MS);
+    const context = this.budget.ms ? { ...config.context, budget: this.budget } : config.context;
     for (const d of config.detectors) {
-      const run = d.create(config.context);
+      const run = d.create(context);
       this.all.push({ id: d.id, run, lineFilter: d.lineFilter });
       for (const k of d.kinds) {
         const list = this.runs.get(k) ?? [];
@@ -124,6 +130,16 @@ export class Scanner {
 
   private async finish(): Promise<ScanStats> {
     await this.hasher.close();
+    for (const [key, o] of this.overruns) {
+      if (o.count < 2) continue;
+      const [id, rule] = key.split('\0');
+      this.sinks.problem({
+        level: 'warning',
+        source: o.first,
+        message: `detector ${id}${rule ? ` (rule ${rule})` : ''} went over its time budget on ${o.count} records in all; only the first is reported`,
+      });
+    }
+    this.overruns.clear();
     for (const r of this.all) {
       try {
         await r.run.finish?.(this.emit);
@@ -417,13 +433,39 @@ export class Scanner {
       // A detector's own pre-filter: it cannot find anything in a line that does not match.
       if (line !== undefined && r.lineFilter && !r.lineFilter.test(line)) continue;
       try {
+        this.budget.begin(rec);
         const p = r.run.onRecord(rec, this.emit);
+        this.checkBudget(r.id, rec);
         if (p) return this.finishAsync(rec, runs, i, p);
       } catch (e) {
         this.detectorFailed(r.id, rec, e);
       }
     }
     return undefined;
+  }
+
+  /**
+   * After a detector's (synchronous) call on a record: report it when it went over its budget or
+   * gave up on the record part-way (see budget.ts). Once per detector and rule; later ones counted.
+   */
+  private checkBudget(id: string, rec: VigilRecord): void {
+    const over = this.budget.end();
+    if (!over) return;
+    const key = `${id}\0${over.rule ?? ''}`;
+    const seen = this.overruns.get(key);
+    if (seen) {
+      seen.count++;
+      return;
+    }
+    this.overruns.set(key, { count: 1, first: rec.source });
+    const took = `${over.ms.toFixed(1)} ms (budget ${over.limit} ms${over.rule ? '' : ', see --record-budget'})`;
+    this.sinks.problem({
+      level: 'error',
+      source: rec.source,
+      message: over.rule
+        ? `detector ${id} stopped on this ${rec.kind} record after ${took} at rule ${over.rule}: its remaining rules were not run on it (--record-budget)`
+        : `detector ${id} took ${took} on this ${rec.kind} record: it may not have been fully analysed`,
+    });
   }
 
   private async finishAsync(
@@ -442,7 +484,10 @@ export class Scanner {
       const r = runs[i]!;
       if (line !== undefined && r.lineFilter && !r.lineFilter.test(line)) continue;
       try {
-        await r.run.onRecord(rec, this.emit);
+        this.budget.begin(rec);
+        const p = r.run.onRecord(rec, this.emit);
+        this.checkBudget(r.id, rec);
+        await p;
       } catch (e) {
         this.detectorFailed(r.id, rec, e);
       }
