@@ -47,6 +47,8 @@ export interface RecordBudget {
   readonly ms: number;
   spent(): boolean;
   blame(rule: string): void;
+  /** Runs one-off set-up (building an index on first use): its time is not charged to the record. */
+  exclude<T>(setup: () => T): T;
 }
 
 /** What a scan gives every detector it creates. */

@@ -52,7 +52,13 @@ export interface ScanStats {
   readonly kinds: Partial<Record<FileKind, number>>;
 }
 
-type Run = { id: string; run: ReturnType<AnyDetector['create']>; lineFilter: RegExp | undefined };
+type Run = {
+  id: string;
+  run: ReturnType<AnyDetector['create']>;
+  lineFilter: RegExp | undefined;
+  /** Records of its kind it has been given (the first is allowed its set-up time, see budget.ts). */
+  seen: number;
+};
 
 /** Runs of one record kind, each with its pre-filter for that kind. */
 
@@ -93,10 +99,10 @@ export class Scanner {
     const context = this.budget.ms ? { ...config.context, budget: this.budget } : config.context;
     for (const d of config.detectors) {
       const run = d.create(context);
-      this.all.push({ id: d.id, run, lineFilter: d.lineFilter });
+      this.all.push({ id: d.id, run, lineFilter: d.lineFilter, seen: 0 });
       for (const k of d.kinds) {
         const list = this.runs.get(k) ?? [];
-        list.push({ id: d.id, run, lineFilter: run.lineFilterFor?.(k) ?? d.lineFilter });
+        list.push({ id: d.id, run, lineFilter: run.lineFilterFor?.(k) ?? d.lineFilter, seen: 0 });
         this.runs.set(k, list);
       }
     }
@@ -433,7 +439,7 @@ export class Scanner {
       // A detector's own pre-filter: it cannot find anything in a line that does not match.
       if (line !== undefined && r.lineFilter && !r.lineFilter.test(line)) continue;
       try {
-        this.budget.begin(rec);
+        this.budget.begin(rec, r.seen++ === 0);
         const p = r.run.onRecord(rec, this.emit);
         this.checkBudget(r.id, rec);
         if (p) return this.finishAsync(rec, runs, i, p);
@@ -484,7 +490,7 @@ export class Scanner {
       const r = runs[i]!;
       if (line !== undefined && r.lineFilter && !r.lineFilter.test(line)) continue;
       try {
-        this.budget.begin(rec);
+        this.budget.begin(rec, r.seen++ === 0);
         const p = r.run.onRecord(rec, this.emit);
         this.checkBudget(r.id, rec);
         await p;

@@ -219,7 +219,9 @@ export class SigmaRuleSet {
     if (b === undefined) {
       const idx = this.win.get(channel);
       const entries = idx ? [...(idx.byId.get(e.eventId) ?? []), ...idx.any] : [];
-      b = entries.length ? bucket(entries) : null;
+      // Built once per channel and event id, on first use: set-up, not this event's time.
+      const build = () => (entries.length ? bucket(entries) : null);
+      b = budget ? budget.exclude(build) : build();
       this.buckets.set(key, b);
     }
     return b ? run(new WinEventView(e), b, this.exhaustive, budget) : [];
@@ -228,7 +230,10 @@ export class SigmaRuleSet {
   matchW3c(e: LogEvent<'iis.w3c'>, budget?: RecordBudget): SigmaMatch[] {
     if (this.web.length === 0) return [];
     let b = this.buckets.get('\0web');
-    if (!b) this.buckets.set('\0web', (b = bucket(this.web)));
+    if (!b) {
+      const build = () => bucket(this.web);
+      this.buckets.set('\0web', (b = budget ? budget.exclude(build) : build()));
+    }
     return run(new W3cView(e), b, this.exhaustive, budget);
   }
 
