@@ -25,6 +25,5 @@ for (const r of found) {
   }
 }
 console.log(`${found.length} regexes, ${safe.size} safe, ${bad} not safe and not allowed`);
-if (update)
-  writeFileSync(auditFile, `${JSON.stringify({ ...audit, safe: [...safe].sort() }, null, 2)}\n`);
+if (update) writeFileSync(auditFile, `${JSON.stringify({ ...audit, safe: [...safe].sort() }, null, 2)}\n`);
 process.exit(bad ? 1 : 0);

@@ -267,7 +267,7 @@ export class IntelIndex {
       try {
         re = compileRegex(parts.join('|'), 'i');
       } catch {
-        re = { source: '', flags: '', test: () => true };
+        re = compileRegex('');
       }
     }
     this.quick.set(scope, re);

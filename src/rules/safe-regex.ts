@@ -16,6 +16,10 @@ export interface SafeRegex {
   readonly flags: string;
   /** Does the pattern match anywhere in `text`? */
   test(text: string): boolean;
+  /** The first match with its groups (as `RegExp.exec` gives them), or null. */
+  exec(text: string): RegExpMatchArray | null;
+  /** Every match, left to right, not overlapping (as `String.matchAll` with the `g` flag). */
+  matchAll(text: string): Iterable<RegExpMatchArray>;
 }
 
 /** A pattern that cannot be used: `unsupported` when it is valid but needs backtracking. */
@@ -78,7 +82,13 @@ function build(pattern: string, flags: string): SafeRegex {
     // RE2 names PCRE-only constructs (atomic groups, possessive quantifiers) "unsupported".
     throw new RegexError(`invalid regular expression: ${msg}`, /unsupported|nested repetition/.test(msg));
   }
-  return { source: pattern, flags, test: (text) => re.test(text) };
+  return {
+    source: pattern,
+    flags,
+    test: (text) => re.test(text),
+    exec: (text) => re.exec(text) as RegExpMatchArray | null,
+    matchAll: (text) => re.matchAll(text),
+  };
 }
 
 /**
