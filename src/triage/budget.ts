@@ -34,10 +34,16 @@ export class Budget implements RecordBudget {
    */
   begin(rec: VigilRecord, first = false): void {
     if (!this.ms) return;
-    const bytes = rec.kind === 'file' ? rec.size : rec.kind === 'mail' ? rec.raw.length : 0;
-    this.limit = this.ms * (1 + Math.floor(bytes / PER_BYTES)) * (first ? 20 : 1);
+    this.limit = this.limitFor(rec, first);
     this.rule = undefined;
     this.start = performance.now();
+  }
+
+  /** The milliseconds a call on `rec` may take (Infinity without a budget). */
+  limitFor(rec: VigilRecord, first = false): number {
+    if (!this.ms) return Infinity;
+    const bytes = rec.kind === 'file' ? rec.size : rec.kind === 'mail' ? rec.raw.length : 0;
+    return this.ms * (1 + Math.floor(bytes / PER_BYTES)) * (first ? 20 : 1);
   }
 
   exclude<T>(setup: () => T): T {
