@@ -250,6 +250,52 @@ test('a mail message built against our own HTML, address and subject patterns: m
   assert.match(links, /login\.example\.net/, 'the one real link is still found');
 });
 
+test('--record-budget: a record that uses up the budget is reported with its position, the scan goes on', () => {
+  const dir = tmp();
+  // 30 low-level rules whose regexes each read the whole of a 300 KB command line, and one for `hostname`.
+  const rule = (i: number, re: string) => `title: Long ${i}
+id: 0b5e7d4c-19aa-4a19-9c19-1000000000${String(i).padStart(2, '0')}
+level: low
+logsource:
+  product: windows
+  category: process_creation
+detection:
+  sel:
+    CommandLine|re: '${re}'
+  condition: sel
+`;
+  // `hostname` first: on a record the budget cuts short, the rules before the cut have run.
+  const rules = [
+    rule(30, '^hostname$'),
+    ...Array.from({ length: 30 }, (_, i) => rule(i, `^[a-z]{${10 + i}}[^!]*$`)),
+  ];
+  writeFileSync(join(dir, 'rules.yml'), rules.join('---\n'));
+  const ev = events4688(dir, ['whoami', 'a'.repeat(300_000), 'hostname']);
+  const args = ['sigma', join(dir, 'rules.yml'), '--format', 'jsonl', '--no-progress'];
+  const r = vigil([...args, '--record-budget', '1', '--', ev], { timeout: HANG });
+  assert.equal(r.hung, false);
+  assert.equal(r.code, 2, 'a record not fully analysed: exit 2');
+  assert.match(
+    r.stderr,
+    /security\.xml:3: detector sigma stopped on this winevent record after [\d.]+ ms \(budget 1 ms\) at rule sigma\.0b5e7d4c-19aa-4a19-9c19-10000000\d{4}: its remaining rules were not run on it/,
+  );
+  const found = jsonl(r.stdout);
+  assert.ok(
+    found.filter((f) => f.source.line === 3).length < 30,
+    'the rules left did not run on that record',
+  );
+  assert.ok(
+    found.some((f) => f.source.line === 4),
+    'the scan went on to the next record',
+  );
+  const off = vigil([...args, '--quiet', '--record-budget', '0', '--', ev], { timeout: HANG });
+  assert.equal(off.code, 0, off.stderr);
+  assert.equal(jsonl(off.stdout).length, 31, 'without a budget every rule runs on every record');
+  const bad = vigil([...args, '--record-budget', 'soon', '--', ev]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--record-budget must be a whole number of milliseconds/);
+});
+
 test('what a linear engine cannot run is refused with the reason by sigma --check and intel import', () => {
   const dir = tmp();
   const rule = sigmaRule(dir, "  sel:\n    CommandLine|re: '(\\w+) \\1'");
