@@ -10,6 +10,7 @@ for (const b of [
   'intel.ts',
   'probe.ts',
   'sigma.ts',
+  'regex.ts',
   'mail.ts',
 ]) {
   const r = spawnSync(process.execPath, [join(import.meta.dirname, b)], { stdio: 'inherit' });

@@ -11,6 +11,7 @@ import type { Reader } from '../io/reader.ts';
 import { Scanner, type ScanStats } from '../triage/scan.ts';
 import { DETECTORS, READERS } from '../triage/registry.ts';
 import { DEFAULT_LIMITS } from '../triage/limits.ts';
+import { DEFAULT_RECORD_BUDGET_MS } from '../triage/budget.ts';
 import { printable, where, type Report } from '../report/report.ts';
 import type { HtmlSection } from '../report/html.ts';
 import { chooseFormat, FORMATS, Output } from './output.ts';
@@ -43,6 +44,7 @@ export interface CommonOptions {
   sigma?: string[];
   sigmaPlaceholder?: string[];
   sigmaMinLevel?: string;
+  recordBudget?: string;
   /** Set by `mail scan`: scoring options for the mail.verdict detector. */
   mailConfig?: MailConfig;
 }
@@ -70,7 +72,22 @@ export function addCommonOptions(cmd: Command): Command {
       '--intel <feed...>',
       'also match the indicators in these feeds (STIX 2.1, MISP JSON, CISA CHIRP YAML, CSV, plain lists)',
     )
-    .option('--no-builtin-intel', 'do not load the built-in HAFNIUM, NOBELIUM and SUNBURST packs');
+    .option('--no-builtin-intel', 'do not load the built-in HAFNIUM, NOBELIUM and SUNBURST packs')
+    .option(
+      '--record-budget <ms>',
+      `milliseconds a detector may spend on one record before it is reported and, for Sigma, stopped for that record; 0 = no budget (default ${DEFAULT_RECORD_BUDGET_MS})`,
+    );
+}
+
+/** `--record-budget MS` as a number of milliseconds (whole, 0 to 60000), or undefined for the default. */
+export function recordBudgetOption(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !(n >= 0 && n <= 60_000))
+    throw new UsageError(
+      `--record-budget must be a whole number of milliseconds from 0 to 60000 (got "${raw}")`,
+    );
+  return n;
 }
 
 /** Options for running Sigma rules over Windows events and IIS logs. */
@@ -193,6 +210,7 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   if (!isSeverity(opts.failOn))
     throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')} (got "${opts.failOn}")`);
   const failOn: Severity = opts.failOn;
+  const recordBudgetMs = recordBudgetOption(opts.recordBudget);
   const format = chooseFormat(opts.format, opts.out);
   for (const p of paths) {
     try {
@@ -252,7 +270,7 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     {
       detectors: cmd.detectors,
       readers: cmd.readers,
-      limits: DEFAULT_LIMITS,
+      limits: recordBudgetMs === undefined ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, recordBudgetMs },
       context: {
         intel,
         ...(opts.yara?.length ? { yara: opts.yara } : {}),
@@ -304,6 +322,7 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
         yara: opts.yara ?? [],
         ...(sigma ? { sigma } : {}),
         ...(opts.mailConfig ? { mail: opts.mailConfig } : {}),
+        ...(recordBudgetMs !== undefined ? { recordBudgetMs } : {}),
       },
       plan.entries,
       workers,

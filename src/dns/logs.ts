@@ -26,7 +26,7 @@ const MONTHS: Record<string, string> = {
   dec: '12',
 };
 const BIND_LINE =
-  /client (?:@\S+ )?([0-9a-fA-F.:%]+)#\d+(?: \([^)]*\))?: (?:view \S+: )?query: (\S+) IN (\S+)/;
+  /client (?:@\S+ )?([0-9a-fA-F.:%]+)#\d+(?: \([^()]*\))?: (?:view \S+: )?query: (\S+) IN (\S+)/;
 const BIND_TIME = /^(\d{2})-([A-Za-z]{3})-(\d{4}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)/;
 
 /**
@@ -80,7 +80,7 @@ export async function* readBind(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
 
 // 3/3/2021 6:49:42 AM 0E5C PACKET  000000D1D8F2B0F0 UDP Rcv 10.0.0.5  a1b2   Q [0001   D   NOERROR] A      (7)example(3)com(0)
 const WIN_LINE =
-  /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d\d):(\d\d)(?: ([AP]M))? +\S+ +PACKET +\S+ +(?:UDP|TCP) +(Rcv|Snd) +(\S+) +[0-9a-fA-F]{4} +([ R]) +Q +\[[^\]]*\] +(\S+) +(\S+)/;
+  /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d\d):(\d\d)(?: ([AP]M))? +\S+ +PACKET +\S+ +(?:UDP|TCP) +(Rcv|Snd) +(\S+) +[0-9a-fA-F]{4} {1,3}([ R]) {1,3}Q +\[[^\]]*\] +(\S+) +(\S+)/;
 
 export async function* readWindowsDns(ctx: ReadContext): AsyncGenerator<DnsQuery[]> {
   for await (const batch of lineRuns(ctx)) {

@@ -400,9 +400,9 @@ export function decodeValue(type: number, data: Uint8Array): Value {
     case 0x00:
       return null;
     case 0x01:
-      return utf16.decode(data).replace(/\0+$/, '').trim();
+      return stripNuls(utf16.decode(data)).trim();
     case 0x02:
-      return latin1.decode(data).replace(/\0+$/, '').trim();
+      return stripNuls(latin1.decode(data)).trim();
     case 0x03:
       return data.length >= 1 ? v.getInt8(0) : null;
     case 0x04:
@@ -457,4 +457,11 @@ function small(n: bigint): number | bigint {
 
 export function isElement(x: unknown): x is XmlElement {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && 'name' in x && 'children' in x;
+}
+
+/** Without trailing NULs (a loop: `/\0+$/` is quadratic in a value of NULs that does not end with one). */
+function stripNuls(s: string): string {
+  let e = s.length;
+  while (e > 0 && s.charCodeAt(e - 1) === 0) e--;
+  return e === s.length ? s : s.slice(0, e);
 }

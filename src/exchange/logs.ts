@@ -174,7 +174,7 @@ async function* readHeaderLog<K extends LogKind>(
         }
       }
       if (line.charCodeAt(0) === 0x23 /* # */) {
-        const d = /^#([A-Za-z-]+):\s*(.*)$/.exec(line);
+        const d = /^#([A-Za-z-]+):(.*)$/.exec(line); // `:\s*(.*)$` backtracks quadratically
         if (d) {
           if (!Object.keys(directives).length) directivesLine = numbers ? numbers[i]! : firstLine + i;
           directives[d[1]!.toLowerCase()] = d[2]!.trim();

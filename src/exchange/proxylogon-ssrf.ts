@@ -16,7 +16,14 @@ type Stage = 'probe' | 'attempt' | 'exploitation' | 'exploited';
 const ANCHOR = /^serverinfo~[^]*\/[^]*$/i;
 const ANCHOR_AUTODISCOVER = /^serverinfo~[^]*\/autodiscover/i;
 const ANCHOR_LOCALHOST = /^serverinfo~localhost[^]*\//i;
-const COOKIE = /^server~[^]*\/[^]*~[^]*$/i;
+// `server~…/…~…` without a regex: as `/^server~[^]*\/[^]*~[^]*$/` V8 is quadratic in a cookie of slashes.
+const COOKIE = {
+  test(v: string): boolean {
+    if (v.length < 7 || v.slice(0, 7).toLowerCase() !== 'server~') return false;
+    const slash = v.indexOf('/', 7);
+    return slash >= 0 && v.indexOf('~', slash + 1) >= 0;
+  },
+};
 const PREFILTER = /server(?:info)?~/i;
 
 const GRADE: Record<Stage, { severity: Severity; title: string }> = {

@@ -10,6 +10,7 @@ import {
   type LogScope,
 } from './indicator.ts';
 import type { ObservableView } from './observables.ts';
+import { compile as compileRegex, necessaryLiterals, type SafeRegex } from '../rules/safe-regex.ts';
 
 /**
  * The indicator index every detector queries. Exact values live in hash maps (O(1)); domains
@@ -38,9 +39,9 @@ export class IntelIndex {
   private readonly cidr6: { net: bigint; bits: number; ind: Indicator }[] = [];
   private readonly urlPrefixes = new Map<string, { prefix: string; ind: Indicator }[]>(); // host → prefixes
   private readonly pathSuffixes = new Map<string, Indicator[]>(); // last path segment → indicators
-  private readonly pathRegexes: { re: RegExp; ind: Indicator }[] = [];
+  private readonly pathRegexes: { re: SafeRegex; ind: Indicator }[] = [];
   private readonly logStrings: { scope: LogScope; s: string; ind: Indicator }[] = [];
-  private readonly logRegexes: { scope: LogScope; re: RegExp; ind: Indicator }[] = [];
+  private readonly logRegexes: { scope: LogScope; re: SafeRegex; ind: Indicator }[] = [];
   readonly predicates: RecordPredicate[] = [];
   private readonly counts = new Map<string, number>();
   size = 0;
@@ -69,13 +70,14 @@ export class IntelIndex {
         push(this.pathSuffixes, lastSegment(ind.value), ind);
         break;
       case 'path-regex':
-        this.pathRegexes.push({ re: new RegExp(ind.value, 'i'), ind });
+        // Feed regexes run on the linear-time engine (rules/safe-regex.ts): they read attacker text.
+        this.pathRegexes.push({ re: compileRegex(ind.value, 'i'), ind });
         break;
       case 'log-string':
         this.logStrings.push({ scope: ind.scope ?? 'any-log', s: ind.value.toLowerCase(), ind });
         break;
       case 'log-regex':
-        this.logRegexes.push({ scope: ind.scope ?? 'any-log', re: new RegExp(ind.value, 'i'), ind });
+        this.logRegexes.push({ scope: ind.scope ?? 'any-log', re: compileRegex(ind.value, 'i'), ind });
         break;
       default:
         this.putExact(ind.type, ind.value, ind);
@@ -247,10 +249,10 @@ export class IntelIndex {
     return out;
   }
 
-  private readonly quick = new Map<LogScope, RegExp | null>();
+  private readonly quick = new Map<LogScope, SafeRegex | null>();
 
-  /** One case-insensitive test per scope that any of its strings or regexes could match. */
-  private quickTest(scope: LogScope): RegExp | null {
+  /** One case-insensitive test per scope that any of its strings or regexes could match (linear-time engine). */
+  private quickTest(scope: LogScope): SafeRegex | null {
     if (this.quick.has(scope)) return this.quick.get(scope)!;
     const parts = [
       ...this.logStrings
@@ -260,12 +262,12 @@ export class IntelIndex {
         .filter((x) => x.scope === scope || x.scope === 'any-log')
         .map((x) => `(?:${x.re.source})`),
     ];
-    let re: RegExp | null = null;
+    let re: SafeRegex | null = null;
     if (parts.length) {
       try {
-        re = new RegExp(parts.join('|'), 'i');
+        re = compileRegex(parts.join('|'), 'i');
       } catch {
-        re = /[^]/;
+        re = compileRegex('');
       }
     }
     this.quick.set(scope, re);
@@ -328,7 +330,13 @@ export class IntelIndex {
     const rest = parts.slice(plainIps.length);
     const addressGroup = plainIps.length ? [literalTrie(plainIps), ...rest] : rest;
     const groups = [addressGroup, strings].filter((g) => g.length).map((g) => `(?:${g.join('|')})`);
-    for (const x of this.logRegexes) if (inScope(x)) groups.push(`(?:${x.re.source})`);
+    // A feed's regex is represented by literals every match of it holds, never run on V8 itself.
+    for (const x of this.logRegexes) {
+      if (!inScope(x)) continue;
+      const lits = necessaryLiterals(x.re.source);
+      if (!lits) return null;
+      groups.push(`(?:${lits.map((l) => esc(l.toLowerCase())).join('|')})`);
+    }
     if (groups.length === 0) return /(?!)/;
     if (parts.length + strings.length + this.logRegexes.length > max) return null;
     try {

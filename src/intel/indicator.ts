@@ -1,5 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { isIP } from 'node:net';
+import { whyNot } from '../rules/safe-regex.ts';
 
 /**
  * One indicator, whatever feed it came from, normalised so the index can match it exactly:
@@ -156,12 +157,10 @@ export function normalize(type: IndicatorType, raw: string): { value: string } |
       return v ? { value: normalizeUserAgent(v) } : { error: 'empty user agent' };
     case 'log-regex':
     case 'path-regex': {
-      try {
-        new RegExp(raw, 'i');
-      } catch (e) {
-        return { error: `invalid regular expression: ${(e as Error).message}` };
-      }
-      return raw.length > 2000 ? { error: 'regular expression longer than 2000 characters' } : { value: raw };
+      if (raw.length > 2000) return { error: 'regular expression longer than 2000 characters' };
+      // Refused here (with the reason) when the linear-time engine cannot run it, e.g. a backreference.
+      const why = whyNot(raw, 'i');
+      return why ? { error: why } : { value: raw };
     }
     default:
       return raw.trim() ? { value: raw.trim() } : { error: 'empty value' };

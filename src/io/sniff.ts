@@ -21,7 +21,7 @@ const STRONG_MAIL_FIELDS =
 const MAIL_FIELDS =
   /^(from|to|cc|subject|date|received|message-id|mime-version|return-path|delivered-to|reply-to|content-type|x-mailer|dkim-signature|authentication-results|x-original-to|sender)$/i;
 const BIND_QUERY =
-  /client (?:@0x[0-9a-f]+ )?[0-9a-f.:%]+#\d+(?: \([^)]*\))?: (?:view \S+: )?query: \S+ IN \S+/i;
+  /client (?:@0x[0-9a-f]+ )?[0-9a-f.:%]+#\d+(?: \([^()]*\))?: (?:view \S+: )?query: \S+ IN \S+/i;
 const WINDOWS_DNS = /\b(?:UDP|TCP) (?:Rcv|Snd) [0-9a-f.:]+\s+[0-9a-f]{4} [ R] Q \[/i;
 const DNSMASQ_LINE = /dnsmasq(?:\[\d+\])?: (?:\d+ [0-9a-f.:]+\/\d+ )?query\[\w+\] \S+ from /;
 // Only unambiguous question columns: a CSV with a generic "name" column is not a DNS log.
@@ -131,12 +131,12 @@ function sniffW3cFamily(lines: readonly string[]): Sniffed | null {
       }
       break;
     }
-    const m = /^#([A-Za-z-]+):\s*(.*)$/.exec(l);
+    const m = /^#([A-Za-z-]+):(.*)$/.exec(l); // `:\s*(.*)$` backtracks quadratically
     if (!m) continue;
     const key = m[1]!.toLowerCase();
-    if (key === 'software') software = m[2]!;
-    else if (key === 'log-type') logType = m[2]!;
-    else if (key === 'fields') fields = m[2]!;
+    if (key === 'software') software = m[2]!.trimStart();
+    else if (key === 'log-type') logType = m[2]!.trimStart();
+    else if (key === 'fields') fields = m[2]!.trimStart();
   }
   if (!fields && csvHeader) fields = csvHeader.replace(/^\uFEFF/, '');
   if (!fields) return null;

@@ -32,6 +32,7 @@ import {
 import { unwrap } from './urls.ts';
 import { authenticateMessage, type AuthOptions, type AuthSummary } from './auth.ts';
 import { resolveLink, type ResolveOptions } from './resolve.ts';
+import { compile as compileRegex } from '../rules/safe-regex.ts';
 
 /**
  * One message → one verdict: every check raises named signals with their evidence, the weights
@@ -99,11 +100,23 @@ const MAX_TEXT = 512 * 1024;
 
 const lc = (s: string | undefined | null) => (s ?? '').toLowerCase();
 const regDomain = (host: string) => getDomain(host, { allowPrivateDomains: false }) ?? host;
-const domainOf = (addr: string) => lc(addr.slice(addr.lastIndexOf('@') + 1)).replace(/[>\s]+$/, '');
+const domainOf = (addr: string) => trimTail(lc(addr.slice(addr.lastIndexOf('@') + 1)), TAIL_ANGLE_SPACE);
 const squash = (s: string) =>
   lc(s)
     .normalize('NFKD')
     .replace(/[^a-z0-9]/g, '');
+/**
+ * `s` without the characters `drop` accepts at its end. A loop, not `/[…]+$/`: V8 tries that
+ * regex from every position of a long run that is not at the end, quadratic in the run
+ * (our ReDoS audit, test/rules/regex-audit.test.ts).
+ */
+function trimTail(s: string, drop: (c: string) => boolean): string {
+  let e = s.length;
+  while (e > 0 && drop(s[e - 1]!)) e--;
+  return e === s.length ? s : s.slice(0, e);
+}
+const TAIL_ANGLE_SPACE = (c: string) => c === '>' || c.trim() === '';
+const TAIL_PUNCT = (c: string) => '.,;:!?'.includes(c);
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 // Short or common-word names match a display name only as the whole name or with a service word.
@@ -233,14 +246,32 @@ function headerValues(email: Email | null, raw: string, name: string): string[] 
   return [...raw.matchAll(re)].map((m) => m[1]!.replace(/\r?\n[ \t]+/g, ' ').trim());
 }
 
+// Linear-time engine (rules/safe-regex.ts): on V8 this is quadratic in a run of dots (header values are the sender's).
+const ADDRESS = compileRegex("[A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
 function addressesIn(v: string): string[] {
-  return [...v.matchAll(/[A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g)].map((m) => m[0].toLowerCase());
+  return [...ADDRESS.matchAll(v)].map((m) => m[0].toLowerCase());
+}
+
+/** `html` without its script and style blocks: literal searches, linear however the blocks nest or fail to close. */
+function dropScripts(html: string): string {
+  const open = /<(script|style)/gi;
+  let out = '';
+  let from = 0;
+  for (let m = open.exec(html); m; m = open.exec(html)) {
+    const close = new RegExp(`</${m[1]}>`, 'gi');
+    close.lastIndex = m.index + m[0].length;
+    const c = close.exec(html);
+    if (!c) break; // no later block closes either
+    out += `${html.slice(from, m.index)} `;
+    from = open.lastIndex = c.index + c[0].length;
+  }
+  return from === 0 ? html : out + html.slice(from);
 }
 
 function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
+  // `<[^<>]+>`, not `<[^>]+>`: the latter reads to the end from every `<` of a text without `>`.
+  return dropScripts(html)
+    .replace(/<[^<>]+>/g, ' ')
     .replace(/&nbsp;/gi, ' ')
     .replace(/&amp;/gi, '&')
     .replace(/&#(\d+);/g, (_, d: string) => String.fromCharCode(Number(d) & 0xffff))
@@ -262,38 +293,70 @@ function decodeEntities(s: string): string {
     .replace(/&quot;/gi, '"');
 }
 
+/**
+ * Anchors and meta refreshes tag by tag: `<a\b[^<>]*>` ends at the next `<`, so each part of the
+ * HTML is read once, and the attribute patterns run on one tag. (As one V8 regex, as this was, a
+ * tag that never closes made the search polynomial; on RE2JS, with its capture groups, 86 KB of
+ * ordinary newsletter took 0.8 s.)
+ */
+function* anchors(html: string): Generator<{ href: string; text: string }> {
+  for (const m of html.matchAll(/<a\b[^<>]*>/gi)) {
+    const h = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(m[0]);
+    if (!h) continue;
+    const from = m.index + m[0].length;
+    // The text up to the nearest `</a>` within 2,000 characters (searched in that window only).
+    const close = /<\/a\s*>/i.exec(html.slice(from, from + 2100));
+    if (!close || close.index > 2000) continue;
+    yield { href: h[1] ?? h[2] ?? h[3] ?? '', text: html.slice(from, from + close.index) };
+  }
+}
+
+function* refreshTargets(html: string): Generator<string> {
+  for (const m of html.matchAll(/http-equiv\s*=\s*["']?refresh["']?[^<>]*/gi)) {
+    const u = /content\s*=\s*["'][^"']*url\s*=\s*([^"'>\s]+)/i.exec(m[0]);
+    if (u) yield u[1]!;
+  }
+}
+
+/** Hidden text: a div/span/p/td/font styled invisible, then 40+ characters before the next tag. */
+function hiddenBlocks(html: string, max: number): { index: number; text: string }[] {
+  const out: { index: number; text: string }[] = [];
+  for (const m of html.matchAll(/<(?:div|span|p|td|font)\b[^<>]*>/gi)) {
+    if (
+      !/style\s*=\s*["'][^"']*(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt)?\s*[;"'])[^"']*["']/i.test(
+        m[0],
+      )
+    )
+      continue;
+    const from = m.index + m[0].length;
+    const end = html.indexOf('<', from);
+    const text = html.slice(from, end < 0 ? html.length : end);
+    if (text.length >= 40 && out.push({ index: m.index, text }) >= max) break;
+  }
+  return out;
+}
+
 /** Every link: anchors with their text, other href/src/action/meta-refresh/CSS url() targets, and URLs written in the text (defanged too). */
 function collectLinks(text: string, html: string, htmlText: string): { url: string; text?: string }[] {
   const out = new Map<string, { url: string; text?: string }>();
   const full = () => out.size >= MAX_LINKS;
   const add = (u: string, t?: string) => {
     if (full()) return;
-    const url = refang(decodeEntities(u.trim())).replace(/[.,;:!?]+$/, '');
+    const url = trimTail(refang(decodeEntities(u.trim())), TAIL_PUNCT);
     if (!/^(?:https?:|javascript:|data:)/i.test(url)) return;
     const prev = out.get(url);
     if (!prev) out.set(url, t ? { url, text: t } : { url });
     else if (t && !prev.text) out.set(url, { url, text: t });
   };
-  for (const m of html.matchAll(
-    /<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>([\s\S]{0,2000}?)<\/a\s*>/gi,
-  ))
+  for (const a of anchors(html))
     if (full()) break;
-    else
-      add(
-        m[1] ?? m[2] ?? m[3] ?? '',
-        htmlToText(m[4] ?? '')
-          .trim()
-          .slice(0, 300),
-      );
+    else add(a.href, htmlToText(a.text).trim().slice(0, 300));
   for (const m of html.matchAll(
     /\b(?:href|src|action|background|data-href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi,
   ))
     if (full()) break;
     else add(m[1] ?? m[2] ?? m[3] ?? '');
-  for (const m of html.matchAll(
-    /http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["'][^"']*url\s*=\s*([^"'>\s]+)/gi,
-  ))
-    add(m[1]!);
+  for (const u of refreshTargets(html)) add(u);
   for (const m of html.matchAll(/url\(\s*["']?(https?:[^"')\s]+)/gi)) add(m[1]!);
   for (const src of [text, htmlText])
     for (const m of src.matchAll(URL_TEXT))
@@ -304,6 +367,46 @@ function collectLinks(text: string, html: string, htmlText: string): { url: stri
 
 const CTA =
   /^\W*(?:verify|confirm|log ?in|sign ?in|update|unlock|validate|reactivate|restore|review|claim|redeem|access|open|view|download|get started|check|continue|pay now|secure|click here|here|jetzt|anmelden|bestätigen|aktualisieren|verificar|confirmar|acessar|entrar|vérifier|confirmer|connexion|accéder)\b/i;
+// Patterns over text the sender wrote, rewritten where V8 would backtrack polynomially (the
+// ReDoS audit in test/rules/regex-audit.test.ts): loops over tokens, or the linear-time engine.
+
+/** The domain of a Message-ID: after the first `@` of its last run without `>` or space (`<x@host>`). */
+function messageIdDomain(v: string): string | undefined {
+  let s = v.trimEnd();
+  if (s.endsWith('>')) s = s.slice(0, -1);
+  let i = s.length;
+  while (i > 0 && s[i - 1] !== '>' && s[i - 1]!.trim() !== '') i--;
+  const run = s.slice(i);
+  const at = run.indexOf('@');
+  return at >= 0 && at < run.length - 1 ? run.slice(at + 1) : undefined;
+}
+
+/** A run of 3+ letters mixing Latin with Cyrillic or Greek (Wallеt Suspеnded), as an exec result. */
+function mixedScriptWord(text: string): RegExpExecArray | null {
+  for (const m of text.matchAll(/\p{L}{3,}/gu))
+    if (/\p{Script=Latin}/u.test(m[0]) && /[\p{Script=Cyrillic}\p{Script=Greek}]/u.test(m[0])) return m;
+  return null;
+}
+
+const GLUED = compileRegex('\\b[A-Za-z0-9.]+__[A-Za-z0-9.]+__[A-Za-z0-9.]+');
+
+/** A token of 10+ letters and digits with lower case, upper case and a digit, after a space, `:`, `#` or `-`. */
+function hasRandomToken(text: string): boolean {
+  for (const m of text.matchAll(/[A-Za-z0-9]{10,}/g)) {
+    const before = m.index === 0 ? '' : text[m.index - 1]!;
+    const after = text[m.index + m[0].length];
+    if (before !== '' && !/[\s:#-]/.test(before)) continue;
+    if (after !== undefined && /\w/.test(after)) continue;
+    if (/[a-z]/.test(m[0]) && /[A-Z]/.test(m[0]) && /\d/.test(m[0])) return true;
+  }
+  return false;
+}
+
+const PASSWORD_IN_TEXT = compileRegex(
+  '\\b(?:password|passwort|kennwort|senha|mot de passe|contraseña|pwd|pass)\\b\\s*[:=-]?\\s*\\S{3,32}',
+  'i',
+);
+
 const LURE = {
   credentials:
     /\b(?:verify your (?:account|identity|email)|confirm your (?:account|identity|email|password)|unusual (?:sign-?in|activity|login)|password (?:expires?|expired|reset)|account (?:has been |will be )?(?:suspended|locked|disabled|limited|closed)|mailbox (?:is )?(?:full|quota)|storage (?:is )?full|security alert|sign-?in attempt|re-?activate|suspicious (?:login|sign-?in|access)|acesso suspeito|acceso sospechoso|accès suspect|verdächtige anmeldung|konto (?:gesperrt|eingeschränkt)|passwort|conta (?:bloqueada|suspensa)|senha|mot de passe|compte (?:suspendu|bloqué)|contraseña|cuenta (?:bloqueada|suspendida))\b/iu,
@@ -351,7 +454,7 @@ export async function analyzeMessage(
   const fromName = (
     email?.from && 'name' in email.from
       ? email.from.name
-      : fromHeader.replace(/<[^>]*>/, '').replace(/"/g, '')
+      : fromHeader.replace(/<[^<>]*>/, '').replace(/"/g, '')
   ).trim();
   const fromDomain = from.includes('@') ? domainOf(from) : '';
   const fromReg = fromDomain ? regDomain(fromDomain) : '';
@@ -472,7 +575,7 @@ export async function analyzeMessage(
   const dkimDomains = header('dkim-signature')
     .map((v) => lc(/\bd=\s*([^;\s]+)/i.exec(v)?.[1]))
     .filter(Boolean);
-  const msgIdDomain = lc(/@([^>\s]+)>?\s*$/.exec(header('message-id')[0] ?? '')?.[1]);
+  const msgIdDomain = lc(messageIdDomain(header('message-id')[0] ?? ''));
   const esp = detectEsp(email, rawText, [domainOf(returnPath), msgIdDomain, ...dkimDomains]);
 
   // The From organisation nowhere on the path: not in Return-Path, Message-ID, DKIM or any Received host.
@@ -496,10 +599,7 @@ export async function analyzeMessage(
       plain.slice(0, 5000),
     );
   // Latin words with Cyrillic or Greek letters inside (Wallеt Suspеnded), or words__glued__by__underscores.
-  const mixed =
-    /(?=[\p{L}]*\p{Script=Latin})(?=[\p{L}]*[\p{Script=Cyrillic}\p{Script=Greek}])[\p{L}]{3,}/u.exec(
-      subject,
-    ) ?? /\b[A-Za-z0-9.]+__[A-Za-z0-9.]+__[A-Za-z0-9.]+/.exec(subject);
+  const mixed = mixedScriptWord(subject) ?? GLUED.exec(subject);
   if (obf || mixed)
     s.raise(
       'TEXT_OBFUSCATED',
@@ -509,12 +609,7 @@ export async function analyzeMessage(
           .slice(0, 80),
       }),
     );
-  if (
-    /(?:^|[\s:#-])(?=[A-Za-z0-9]{10,}\b)(?=[A-Za-z0-9]*[a-z])(?=[A-Za-z0-9]*[A-Z])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{10,}\b/.test(
-      subject,
-    )
-  )
-    s.raise('SUBJECT_RANDOM_TOKEN', ev({ subject: subject.slice(0, 120) }));
+  if (hasRandomToken(subject)) s.raise('SUBJECT_RANDOM_TOKEN', ev({ subject: subject.slice(0, 120) }));
 
   // --- Authentication ----------------------------------------------------------------------------
   const auth = await authenticateMessage(raw, header('authentication-results'), opts.auth ?? {});
@@ -558,7 +653,7 @@ export async function analyzeMessage(
   const links: LinkFact[] = [];
   const recipients = to.filter((t) => t.length >= 6);
   const recipientB64 = recipients.flatMap((r) => [
-    Buffer.from(r).toString('base64').replace(/=+$/, ''),
+    trimTail(Buffer.from(r).toString('base64'), (c) => c === '='),
     Buffer.from(r).toString('base64url'),
   ]);
   // The sender's own infrastructure: its domain, its ESP, and the domains its unsubscribe links, bounces and signatures use.
@@ -730,26 +825,23 @@ export async function analyzeMessage(
         s.raise('URL_SERVES_DISK_IMAGE', { ...e, contentType: r.contentType ?? '' });
     }
   }
-  if (/<form\b/i.test(html) && /<input\b[^>]*type\s*=\s*["']?password/i.test(html))
+  // `[^<>]`, not `[^>]`: each try then stops at the next tag instead of reading to the end.
+  if (/<form\b/i.test(html) && /<input\b[^<>]*type\s*=\s*["']?password/i.test(html))
     s.raise(
       'HTML_FORM_PASSWORD',
-      ev({ action: /<form\b[^>]*\baction\s*=\s*["']?([^"'\s>]+)/i.exec(html)?.[1]?.slice(0, 300) ?? '' }),
+      ev({ action: /<form\b[^<>]*\baction\s*=\s*["']?([^"'\s<>]+)/i.exec(html)?.[1]?.slice(0, 300) ?? '' }),
     );
   else if (/<form\b/i.test(html))
     s.raise(
       'HTML_FORM',
-      ev({ action: /<form\b[^>]*\baction\s*=\s*["']?([^"'\s>]+)/i.exec(html)?.[1]?.slice(0, 300) ?? '' }),
+      ev({ action: /<form\b[^<>]*\baction\s*=\s*["']?([^"'\s<>]+)/i.exec(html)?.[1]?.slice(0, 300) ?? '' }),
     );
   // Hidden text — except one block at the top: the "preheader" every newsletter hides there for the inbox preview.
-  const hiddenAll = [
-    ...html.matchAll(
-      /<(?:div|span|p|td|font)\b[^>]*style\s*=\s*["'][^"']*(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt)?\s*[;"'])[^"']*["'][^>]*>([^<]{40,})/gi,
-    ),
-  ].slice(0, 20);
+  const hiddenAll = hiddenBlocks(html, 20);
   const bodyStart = Math.max(0, html.search(/<body\b/i));
   const hidden = hiddenAll.length > 1 ? hiddenAll[1] : hiddenAll.find((m) => m.index - bodyStart > 3000);
   if (hidden)
-    s.raise('HTML_HIDDEN_TEXT', ev({ text: hidden[1]!.trim().slice(0, 120), blocks: hiddenAll.length }));
+    s.raise('HTML_HIDDEN_TEXT', ev({ text: hidden.text.trim().slice(0, 120), blocks: hiddenAll.length }));
 
   // --- The lure --------------------------------------------------------------------------------
   const lureText = `${subject}\n${plain.slice(0, 20000)}`;
@@ -947,12 +1039,7 @@ function analyzeAttachment(
     s.raise('ATTACH_MACRO', { ...ev, member: 'vbaProject.bin' });
   if (members.some((m) => m.encrypted)) {
     s.raise('ATTACH_ENCRYPTED_ARCHIVE', ev);
-    if (
-      /\b(?:password|passwort|kennwort|senha|mot de passe|contraseña|pwd|pass)\b\s*[:=-]?\s*\S{3,32}/i.test(
-        body,
-      )
-    )
-      s.raise('ATTACH_PASSWORD_IN_BODY', ev);
+    if (PASSWORD_IN_TEXT.test(body)) s.raise('ATTACH_PASSWORD_IN_BODY', ev);
   }
   const inner: NonNullable<AttachmentFact['members']>[number][] = [];
   for (const m of members.slice(0, 200)) {

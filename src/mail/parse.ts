@@ -1,5 +1,6 @@
 import PostalMime, { type Email } from 'postal-mime';
 import type { MailRecord } from '../model/records.ts';
+import { compile as compileRegex } from '../rules/safe-regex.ts';
 
 /** MIME limits: mail is attacker-written (nesting bombs, header floods). */
 export const PARSE_LIMITS = {
@@ -30,9 +31,13 @@ export function header(email: Email, name: string): string | undefined {
   return email.headers.find((h) => h.key === n)?.value;
 }
 
+// On the linear-time engine: as V8 regexes both are quadratic in a header of `@`s (the sender writes it).
+const ANGLE_ADDRESS = compileRegex('<([^<>\\s]+@[^<>\\s]+)>');
+const BARE_ADDRESS = compileRegex('([^\\s<>"\']+@[^\\s<>"\']+)');
+
 /** The address inside `Name <addr@x>` or a bare address. */
 export function address(v: string | undefined): string | undefined {
   if (!v) return undefined;
-  const m = /<([^<>\s]+@[^<>\s]+)>/.exec(v) ?? /([^\s<>"']+@[^\s<>"']+)/.exec(v);
+  const m = ANGLE_ADDRESS.exec(v) ?? BARE_ADDRESS.exec(v);
   return m?.[1]?.toLowerCase();
 }

@@ -37,6 +37,20 @@ export interface RuleInfo {
   readonly help?: string;
 }
 
+/**
+ * The time a detector may spend on the current record (see triage/budget.ts). A detector that
+ * evaluates many rules per record asks `spent()` between rules and, when it is, stops and names
+ * the rule it was at with `blame()`; the dispatcher reports it and the scan goes on.
+ */
+export interface RecordBudget {
+  /** Milliseconds per record and detector; 0 means no budget. */
+  readonly ms: number;
+  spent(): boolean;
+  blame(rule: string): void;
+  /** Runs one-off set-up (building an index on first use): its time is not charged to the record. */
+  exclude<T>(setup: () => T): T;
+}
+
 /** What a scan gives every detector it creates. */
 export interface DetectorContext {
   /** The indicator index: the built-in packs plus the feeds given with --intel. */
@@ -47,6 +61,8 @@ export interface DetectorContext {
   readonly sigma?: SigmaConfig;
   /** Mail scoring options (vigil mail scan / triage). */
   readonly mail?: MailConfig;
+  /** The per-record time budget, set by the dispatcher (absent when nothing is timed). */
+  readonly budget?: RecordBudget;
 }
 
 export interface Detector<K extends RecordKind = RecordKind> extends DetectorInfo<K> {

@@ -52,7 +52,10 @@ export function renderMailText(report: Report, opts: { color: boolean }): string
     // Keep the generic report's groups and problem lists, not its header (we wrote ours).
     const from = rest.findIndex((l, i) => i > 2 && l === '');
     out.push(...rest.slice(from < 0 ? rest.length : from));
-    return `${out.join('\n').replace(/\n+$/, '')}\n`;
+    const text = out.join('\n');
+    let e = text.length;
+    while (e > 0 && text[e - 1] === '\n') e--; // a loop: `/\n+$/` is quadratic on V8
+    return `${text.slice(0, e)}\n`;
   }
   if (report.problems.length) {
     out.push('', c.bold(c.yellow(`Problems (${report.problems.length}):`)));

@@ -1,3 +1,5 @@
+import { DEFAULT_RECORD_BUDGET_MS } from './budget.ts';
+
 /** Bounds that keep a hostile archive or stream from exhausting memory or time. */
 export interface Limits {
   /** Archive nesting (a zip in a zip in a folder is depth 2). */
@@ -11,6 +13,8 @@ export interface Limits {
   readonly maxNestedArchiveBytes: number;
   /** Compression ratio above which an archive member is treated as a bomb. */
   readonly maxCompressionRatio: number;
+  /** Milliseconds a detector may spend on one record (triage/budget.ts); 0 turns the budget off. */
+  readonly recordBudgetMs?: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -20,4 +24,5 @@ export const DEFAULT_LIMITS: Limits = {
   maxArchiveTotalBytes: 16 * 1024 ** 3,
   maxNestedArchiveBytes: 256 * 1024 ** 2,
   maxCompressionRatio: 1000,
+  recordBudgetMs: DEFAULT_RECORD_BUDGET_MS,
 };

@@ -80,6 +80,8 @@ export interface WorkerJob {
   readonly yara: readonly string[];
   readonly sigma?: SigmaConfig;
   readonly mail?: MailConfig;
+  /** Milliseconds a detector may spend on one record (--record-budget); the default when absent. */
+  readonly recordBudgetMs?: number;
 }
 
 export type WorkerMessage =

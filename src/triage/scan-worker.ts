@@ -23,7 +23,10 @@ try {
     {
       detectors,
       readers,
-      limits: DEFAULT_LIMITS,
+      limits:
+        job.recordBudgetMs === undefined
+          ? DEFAULT_LIMITS
+          : { ...DEFAULT_LIMITS, recordBudgetMs: job.recordBudgetMs },
       context: {
         intel: index,
         ...(job.yara.length ? { yara: job.yara } : {}),

@@ -18,6 +18,7 @@ import {
   type RecordKind,
   type VigilRecord,
 } from '../model/records.ts';
+import { DEFAULT_RECORD_BUDGET_MS, Budget } from './budget.ts';
 import type { Limits } from './limits.ts';
 import { openEntry, openZip, openZipBuffer, zipEntries, type ZipFile } from './zip.ts';
 
@@ -52,7 +53,13 @@ export interface ScanStats {
   readonly kinds: Partial<Record<FileKind, number>>;
 }
 
-type Run = { id: string; run: ReturnType<AnyDetector['create']>; lineFilter: RegExp | undefined };
+type Run = {
+  id: string;
+  run: ReturnType<AnyDetector['create']>;
+  lineFilter: RegExp | undefined;
+  /** Records of its kind it has been given (the first is allowed its set-up time, see budget.ts). */
+  seen: number;
+};
 
 /** Runs of one record kind, each with its pre-filter for that kind. */
 
@@ -84,6 +91,9 @@ export class Scanner {
   private readonly config: ScanConfig;
   readonly sinks: ScanSinks;
   private readonly hasher = new HashThread();
+  private readonly budget: Budget;
+  /** Budget overruns per detector and rule: the first is reported, the rest counted. */
+  private readonly overruns = new Map<string, { count: number; first: VigilRecord['source'] }>();
 
   constructor(config: ScanConfig, sinks: ScanSinks) {
     this.config = config;
@@ -94,12 +104,14 @@ export class Scanner {
       if (this.holding) this.held.push(f);
       else sinks.finding(f);
     };
+    this.budget = new Budget(config.limits.recordBudgetMs ?? DEFAULT_RECORD_BUDGET_MS);
+    const context = this.budget.ms ? { ...config.context, budget: this.budget } : config.context;
     for (const d of config.detectors) {
-      const run = d.create(config.context);
-      this.all.push({ id: d.id, run, lineFilter: d.lineFilter });
+      const run = d.create(context);
+      this.all.push({ id: d.id, run, lineFilter: d.lineFilter, seen: 0 });
       for (const k of d.kinds) {
         const list = this.runs.get(k) ?? [];
-        list.push({ id: d.id, run, lineFilter: run.lineFilterFor?.(k) ?? d.lineFilter });
+        list.push({ id: d.id, run, lineFilter: run.lineFilterFor?.(k) ?? d.lineFilter, seen: 0 });
         this.runs.set(k, list);
       }
     }
@@ -133,6 +145,16 @@ export class Scanner {
 
   private async finish(): Promise<ScanStats> {
     await this.hasher.close();
+    for (const [key, o] of this.overruns) {
+      if (o.count < 2) continue;
+      const [id, rule] = key.split('\0');
+      this.sinks.problem({
+        level: 'warning',
+        source: o.first,
+        message: `detector ${id}${rule ? ` (rule ${rule})` : ''} went over its time budget on ${o.count} records in all; only the first is reported`,
+      });
+    }
+    this.overruns.clear();
     for (const r of this.all) {
       try {
         await r.run.finish?.(this.emit);
@@ -427,7 +449,9 @@ export class Scanner {
       // A detector's own pre-filter: it cannot find anything in a line that does not match.
       if (line !== undefined && r.lineFilter && !r.lineFilter.test(line)) continue;
       try {
+        this.budget.begin(rec, r.seen++ === 0);
         const p = r.run.onRecord(rec, this.emit);
+        this.checkBudget(r.id, rec);
         if (p) return this.finishAsync(rec, runs, i, p);
       } catch (e) {
         this.detectorFailed(r.id, rec, e);
@@ -446,6 +470,30 @@ export class Scanner {
     for (const f of held.length === 1 ? held : combineLineFindings(held)) this.sinks.finding(f);
   }
 
+  /**
+   * After a detector's (synchronous) call on a record: report it when it went over its budget or
+   * gave up on the record part-way (see budget.ts). Once per detector and rule; later ones counted.
+   */
+  private checkBudget(id: string, rec: VigilRecord): void {
+    const over = this.budget.end();
+    if (!over) return;
+    const key = `${id}\0${over.rule ?? ''}`;
+    const seen = this.overruns.get(key);
+    if (seen) {
+      seen.count++;
+      return;
+    }
+    this.overruns.set(key, { count: 1, first: rec.source });
+    const took = `${over.ms.toFixed(1)} ms (budget ${over.limit} ms${over.rule ? '' : ', see --record-budget'})`;
+    this.sinks.problem({
+      level: 'error',
+      source: rec.source,
+      message: over.rule
+        ? `detector ${id} stopped on this ${rec.kind} record after ${took} at rule ${over.rule}: its remaining rules were not run on it (--record-budget)`
+        : `detector ${id} took ${took} on this ${rec.kind} record: it may not have been fully analysed`,
+    });
+  }
+
   private async finishAsync(
     rec: VigilRecord,
     runs: readonly Run[],
@@ -462,7 +510,10 @@ export class Scanner {
       const r = runs[i]!;
       if (line !== undefined && r.lineFilter && !r.lineFilter.test(line)) continue;
       try {
-        await r.run.onRecord(rec, this.emit);
+        this.budget.begin(rec, r.seen++ === 0);
+        const p = r.run.onRecord(rec, this.emit);
+        this.checkBudget(r.id, rec);
+        await p;
       } catch (e) {
         this.detectorFailed(r.id, rec, e);
       }

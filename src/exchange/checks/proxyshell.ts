@@ -10,7 +10,29 @@ import { webRequest } from './web-request.ts';
  * an attempt against another back end, and remote PowerShell reached (`/powershell` with
  * `X-Rps-CAT`, the step that runs New-MailboxExportRequest and friends).
  */
-const PATH = /autodiscover\.json[^]*?@/i;
+// `autodiscover.json` followed somewhere by `@` (a literal search, not `/autodiscover\.json[^]*?@/`,
+// which V8 retries from every repetition of the name in a URL without `@`).
+const PATH = {
+  test(v: string): boolean {
+    const at = v.search(/autodiscover\.json/i);
+    return at >= 0 && v.indexOf('@', at + 17) >= 0;
+  },
+};
+
+/** The path after the `@` of the Email parameter: from the first `/` that comes before any `?`. */
+function targetPath(v: string): string {
+  for (let at = v.indexOf('@'); at >= 0;) {
+    let j = at + 1;
+    while (j < v.length && v[j] !== '/' && v[j] !== '?') j++;
+    if (v[j] === '/') {
+      let k = j;
+      while (k < v.length && v[k] !== '?' && v[k] !== '&') k++;
+      return v.slice(j, k);
+    }
+    at = v.indexOf('@', j); // every `@` before j reaches the same `?` (or the end)
+  }
+  return '';
+}
 
 export const proxyShellDetector = defineDetector({
   id: 'exchange.proxyshell',
@@ -44,7 +66,7 @@ export const proxyShellDetector = defineDetector({
             : stage === 'attempt'
               ? 'high'
               : 'medium';
-        const target = /@[^/?]*(\/[^?&]*)/.exec(decoded)?.[1] ?? '';
+        const target = targetPath(decoded);
         emit(
           makeFinding({
             rule: 'exchange.proxyshell',

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { IntelIndex } from '../index.ts';
+import { compile as compileRegex } from '../../rules/safe-regex.ts';
 import { inferType, normalize, type Indicator, type IndicatorType } from '../indicator.ts';
 import { OBSERVED_PATHS, hashKey, type ObservableView } from '../observables.ts';
 import {
@@ -194,9 +195,6 @@ function evaluate(c: Comparison, view: ObservableView): boolean {
   }
 }
 
-const likeCache = new Map<string, RegExp>();
-const matchesCache = new Map<string, RegExp>();
-
 function test(op: string, v: string | number, lit: Literal | readonly Literal[], caseless: boolean): boolean {
   if (Array.isArray(lit)) return lit.some((l) => test('=', v, l, caseless));
   const l = lit as Literal;
@@ -214,29 +212,21 @@ function test(op: string, v: string | number, lit: Literal | readonly Literal[],
       return Number(v) > Number(lv);
     case '>=':
       return Number(v) >= Number(lv);
+    // LIKE and MATCHES run on the linear-time engine (rules/safe-regex.ts, which caches the
+    // compiled patterns): the pattern is the feed's, the value the attacker's.
     case 'LIKE': {
       const src = String(lv);
-      let re = likeCache.get(src);
-      if (!re) {
-        re = new RegExp(
-          `^${src
-            .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-            .replace(/%/g, '[^]*')
-            .replace(/_/g, '[^]')}$`,
-        );
-        likeCache.set(src, re);
-      }
+      const re = compileRegex(
+        `^${src
+          .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+          .replace(/%/g, '[\\s\\S]*')
+          .replace(/_/g, '[\\s\\S]')}$`,
+        's',
+      );
       return re.test(String(v));
     }
-    case 'MATCHES': {
-      const src = String(lv);
-      let re = matchesCache.get(src);
-      if (!re) {
-        re = new RegExp(src);
-        matchesCache.set(src, re);
-      }
-      return re.test(String(v));
-    }
+    case 'MATCHES':
+      return compileRegex(String(lv)).test(String(v));
     case 'ISSUBSET':
       return inCidr(String(v), String(lv));
     case 'ISSUPERSET':

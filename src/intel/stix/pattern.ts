@@ -1,3 +1,4 @@
+import { whyNot } from '../../rules/safe-regex.ts';
 /**
  * A parser for the STIX 2.1 patterning language (STIX 2.1 §9): observation expressions joined
  * by AND / OR / FOLLOWEDBY with WITHIN, REPEATS and START…STOP qualifiers; comparison
@@ -312,11 +313,9 @@ export function parsePattern(src: string): Observation {
       const v = literal();
       if (v.t !== 'string') throw new PatternError(`${t.text} needs a string`, t.pos + 1);
       if (t.text === 'MATCHES') {
-        try {
-          new RegExp(v.v);
-        } catch (e) {
-          throw new PatternError(`invalid regular expression: ${(e as Error).message}`, t.pos + 1);
-        }
+        // Refused when the linear-time engine cannot run it (a backreference, a lookahead).
+        const why = whyNot(v.v);
+        if (why) throw new PatternError(why.startsWith('invalid') ? why : `MATCHES: ${why}`, t.pos + 1);
       }
       return { kind: 'test', path, op: t.text as Operator, not, value: v };
     }

@@ -89,7 +89,7 @@ export const sigmaDetector = defineDetector({
         if (!rs) return;
         if (rec.kind === 'winevent') {
           const e = rec as WinEvent;
-          for (const m of rs.matchWinEvent(e))
+          for (const m of rs.matchWinEvent(e, ctx.budget))
             emit(
               sigmaFinding(m, e, e.computer, {
                 eventId: e.eventId,
@@ -99,7 +99,7 @@ export const sigmaDetector = defineDetector({
             );
         } else {
           const e = rec as LogEvent<'iis.w3c'>;
-          for (const m of rs.matchW3c(e))
+          for (const m of rs.matchW3c(e, ctx.budget))
             emit(sigmaFinding(m, e, e.field('s-computername') ?? undefined, {}));
         }
       },

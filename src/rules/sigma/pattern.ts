@@ -1,3 +1,4 @@
+import { compile as compileRegex } from '../safe-regex.ts';
 /**
  * Sigma string values: `*` and `?` wildcards, `\` escaping them (and itself), matched against a
  * field's text. Matching is case-insensitive unless the rule says `|cased`, so each value is
@@ -106,11 +107,12 @@ export function compileString(pieces: readonly Piece[], placement: Placement, ca
     return { cased, kind: 'eq', lit, test: (t) => t === lit };
   }
   if (!flat.some((p) => typeof p !== 'string' && p.wildcard === '?')) return starGlob(flat, cased);
-  // `?` inside a value is rare; a regex is fine there (no nested quantifiers, so no blow-up).
+  // `?` inside a value is rare; a regex does it, on the linear-time engine: `*a*a*a?` as a
+  // backtracking regex is polynomial in the field's length, and placeholders make such values.
   const src = flat
     .map((p) => (typeof p === 'string' ? reEscape(p) : p.wildcard === '*' ? '[\\s\\S]*' : '[\\s\\S]'))
     .join('');
-  const re = new RegExp(`^${src}$`, 'u');
+  const re = compileRegex(`^${src}$`, '');
   return { cased, kind: 'glob', test: (t) => re.test(t) };
 }
 

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Yaml from 'yaml';
 import { lazyModule } from '../../io/lazy.ts';
+import type { RecordBudget } from '../../model/detector.ts';
 import type { LogEvent, WinEvent } from '../../model/records.ts';
 import { W3cView, WinEventView } from './events.ts';
 import { CHANNEL_OF_PROVIDER } from './logsource.ts';
@@ -212,7 +213,8 @@ export class SigmaRuleSet {
     return kind === 'iis.w3c' ? this.web.length > 0 : this.win.size > 0;
   }
 
-  matchWinEvent(e: WinEvent): SigmaMatch[] {
+  /** The rules that match; with a budget, stops when it is spent (and names the rule at which). */
+  matchWinEvent(e: WinEvent, budget?: RecordBudget): SigmaMatch[] {
     const channel = e.channel?.toLowerCase() ?? CHANNEL_OF_PROVIDER[e.provider.toLowerCase()];
     if (channel === undefined) return [];
     const key = `${channel}\0${e.eventId}`;
@@ -220,17 +222,22 @@ export class SigmaRuleSet {
     if (b === undefined) {
       const idx = this.win.get(channel);
       const entries = idx ? [...(idx.byId.get(e.eventId) ?? []), ...idx.any] : [];
-      b = entries.length ? bucket(entries) : null;
+      // Built once per channel and event id, on first use: set-up, not this event's time.
+      const build = () => (entries.length ? bucket(entries) : null);
+      b = budget ? budget.exclude(build) : build();
       this.buckets.set(key, b);
     }
-    return b ? run(new WinEventView(e), b, this.exhaustive) : [];
+    return b ? run(new WinEventView(e), b, this.exhaustive, budget) : [];
   }
 
-  matchW3c(e: LogEvent<'iis.w3c'>): SigmaMatch[] {
+  matchW3c(e: LogEvent<'iis.w3c'>, budget?: RecordBudget): SigmaMatch[] {
     if (this.web.length === 0) return [];
     let b = this.buckets.get('\0web');
-    if (!b) this.buckets.set('\0web', (b = bucket(this.web)));
-    return run(new W3cView(e), b, this.exhaustive);
+    if (!b) {
+      const build = () => bucket(this.web);
+      this.buckets.set('\0web', (b = budget ? budget.exclude(build) : build()));
+    }
+    return run(new W3cView(e), b, this.exhaustive, budget);
   }
 
   /** Counts, and the not-evaluable rules by reason, for `--check` and the scan summary. */
@@ -260,20 +267,30 @@ function bucket(entries: readonly Entry[]): Bucket {
   return { entries, index: new CandidateIndex(entries.map((e) => e.need)) };
 }
 
-function run(view: WinEventView | W3cView, b: Bucket, exhaustive: boolean): SigmaMatch[] {
+function run(
+  view: WinEventView | W3cView,
+  b: Bucket,
+  exhaustive: boolean,
+  budget: RecordBudget | undefined,
+): SigmaMatch[] {
   let out: SigmaMatch[] | undefined;
   let seen: Set<SigmaRule> | undefined;
   for (const i of exhaustive ? b.entries.keys() : b.index.candidates(view)) {
     const en = b.entries[i]!;
-    if (!en.ct.predicate(view)) continue;
-    if (seen?.has(en.rule)) continue;
-    (seen ??= new Set()).add(en.rule);
-    const fields: Record<string, string> = {};
-    for (const f of en.ct.fields) {
-      const v = view.get(f);
-      if (v !== undefined) fields[f] = v.length > MAX_VALUE ? `${v.slice(0, MAX_VALUE)}…` : v;
+    if (en.ct.predicate(view) && !seen?.has(en.rule)) {
+      (seen ??= new Set()).add(en.rule);
+      const fields: Record<string, string> = {};
+      for (const f of en.ct.fields) {
+        const v = view.get(f);
+        if (v !== undefined) fields[f] = v.length > MAX_VALUE ? `${v.slice(0, MAX_VALUE)}…` : v;
+      }
+      (out ??= []).push({ rule: en.rule, target: en.ct, fields });
     }
-    (out ??= []).push({ rule: en.rule, target: en.ct, fields });
+    // Out of time on this record: name the rule that used it up and skip the rest (triage/budget.ts).
+    if (budget?.spent()) {
+      budget.blame(`sigma.${en.rule.id}`);
+      break;
+    }
   }
   return out ?? [];
 }

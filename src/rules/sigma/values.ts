@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { compile as compileRegex, RegexError, type SafeRegex } from '../safe-regex.ts';
 import { anyOf, compileString, parseSigmaString, type Placement, type StringTest } from './pattern.ts';
 
 /**
@@ -215,28 +216,21 @@ export function compileItem(
   }
 
   if (has('re')) {
-    let flags = 'u';
+    let flags = '';
     if (has('i') || has('ignorecase')) flags += 'i';
     if (has('m') || has('multiline')) flags += 'm';
     if (has('s') || has('dotall')) flags += 's';
     return combine(
       values.map((v) => {
-        let src = scalarText(v);
-        // PCRE's leading inline flags, which JavaScript lacks as a prefix.
-        const inline = /^\(\?([imsx]+)\)/.exec(src);
-        if (inline) {
-          src = src.slice(inline[0].length);
-          for (const f of inline[1]!) if (f !== 'x' && !flags.includes(f)) flags += f;
-        }
-        let re: RegExp;
+        // Linear-time engine: the rule's regex reads text the attacker wrote (see rules/safe-regex.ts).
+        // PCRE's inline flags such as a leading `(?i)` are RE2 syntax too.
+        let re: SafeRegex;
         try {
-          re = new RegExp(src, flags);
-        } catch {
-          try {
-            re = new RegExp(src, flags.replace('u', ''));
-          } catch (e) {
-            throw new SigmaError(`${field ?? 'keywords'}|re: ${(e as Error).message}`);
-          }
+          re = compileRegex(scalarText(v), flags);
+        } catch (e) {
+          const why = `${field ?? 'keywords'}|re: ${(e as Error).message}`;
+          if (e instanceof RegexError && e.unsupported) throw new SigmaUnsupported(why);
+          throw new SigmaError(why);
         }
         if (field === null) return (ev) => re.test(ev.haystack(true));
         return (ev) => {
