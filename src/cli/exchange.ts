@@ -11,8 +11,6 @@ import { chooseFormat, Output } from './output.ts';
 import { exitCode, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
 import { addCommonOptions, addSigmaOptions, runScan, type CommonOptions } from './triage.ts';
-import { EXCHANGE_DETECTORS, READERS } from '../triage/registry.ts';
-import { serverVerdicts } from '../exchange/verdict.ts';
 
 interface ProbeCliOptions {
   targets?: string;
@@ -89,19 +87,7 @@ Examples:
   $ vigil exchange hunt ex01-logs.zip --format html --out ex01.html`,
     )
     .action(async (paths: string[], opts: CommonOptions) => {
-      const readers = Object.fromEntries(
-        Object.entries(READERS).filter(
-          ([k]) =>
-            k.startsWith('exchange.') || k.startsWith('winevent.') || k === 'iis.w3c' || k === 'listing.csv',
-        ),
-      ) as typeof READERS;
-      process.exitCode = await runScan(paths, opts, {
-        command: 'exchange hunt',
-        detectors: EXCHANGE_DETECTORS,
-        readers,
-        parallel: true,
-        post: (fs, roots) => serverVerdicts(fs, roots.join(', ')),
-      });
+      process.exitCode = await runScan(paths, opts, { command: 'exchange hunt', profile: 'exchange' });
     });
 
   ex.command('probe')

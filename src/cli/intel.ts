@@ -3,8 +3,6 @@ import { stat } from 'node:fs/promises';
 import { IntelIndex } from '../intel/index.ts';
 import { loadFeed, type LoadReport } from '../intel/load/index.ts';
 import { loadBuiltin } from '../intel/builtin.ts';
-import { intelDetector } from '../intel/detectors.ts';
-import { READERS } from '../triage/registry.ts';
 import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
 import { EXIT_CLEAN, EXIT_USAGE_OR_INPUT, UsageError } from './exit.ts';
 
@@ -104,8 +102,7 @@ Exit code 2 when a feed has rejected indicators.`,
   addCommonOptions(match).action(async (paths: string[], opts: CommonOptions) => {
     process.exitCode = await runScan(paths, opts, {
       command: 'intel match',
-      detectors: [intelDetector],
-      readers: READERS,
+      profile: 'intel',
     });
   });
 }

@@ -3,11 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pc from 'picocolors';
-import { READERS } from '../triage/registry.ts';
-import { mailVerdictDetector, analyzeOptions, type MailConfig } from '../mail/detector.ts';
-import { attachmentDetector } from '../mail/attachments.ts';
-import { analyzeMessage } from '../mail/analyze.ts';
-import { buildIndex } from '../intel/builtin.ts';
+import type { MailConfig } from '../mail/detector.ts';
+import { loadEngine } from '../engine/engine.ts';
+import { analyzeMessage } from '../engine/message.ts';
 import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
 import { UsageError } from './exit.ts';
 import { renderMailText } from '../report/mail-text.ts';
@@ -121,16 +119,13 @@ Examples:
   $ vigil mail scan archive.mbox --format jsonl | jq 'select(.evidence.action != "no_action")'`,
     )
     .action(async (paths: string[], opts: MailCliOptions) => {
-      const readers = { 'mail.message': READERS['mail.message']!, 'mail.mbox': READERS['mail.mbox']! };
       const jsonl = opts.format === 'jsonl' || (!opts.format && /\.jsonl$/i.test(opts.out ?? ''));
       process.exitCode = await runScan(
         stdinPaths(paths),
         { ...opts, mailConfig: config(opts, !!opts.all || jsonl) },
         {
           command: 'mail scan',
-          detectors: [mailVerdictDetector, attachmentDetector],
-          readers,
-          parallel: true,
+          profile: 'mail',
           text: (r, color) => renderMailText(r, { color }),
         },
       );
@@ -145,8 +140,8 @@ Examples:
     .action(async (file: string, opts: MailCliOptions & { json?: boolean }) => {
       const path = stdinPaths([file])[0]!;
       if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
-      const { index } = buildIndex([], true);
-      const v = await analyzeMessage(readFileSync(path), analyzeOptions(config(opts, true), index));
+      const engine = loadEngine({ mail: config(opts, true) });
+      const v = await analyzeMessage(readFileSync(path), {}, engine);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
         return;

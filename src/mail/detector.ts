@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { compile, type YaraX } from '@litko/yara-x';
 import { defineDetector } from '../model/detector.ts';
 import { makeFinding, type Finding } from '../model/finding.ts';
-import type { MailRecord } from '../model/records.ts';
+import type { Envelope, MailRecord } from '../model/records.ts';
 import type { Severity } from '../model/severity.ts';
 import { analyzeMessage, type AnalyzeOptions, type MailVerdict } from './analyze.ts';
 import { parseMail } from './parse.ts';
@@ -70,6 +70,24 @@ export function analyzeOptions(cfg: MailConfig, intel: AnalyzeOptions['intel']):
   };
 }
 
+/**
+ * The options for one message in flight: the SMTP envelope (client address, HELO, MAIL FROM), when
+ * the message has one, replaces the command line's --ip / --helo / --sender for SPF.
+ */
+export function withEnvelope(opts: AnalyzeOptions, env: Envelope | undefined): AnalyzeOptions {
+  if (!env || (env.clientIp === undefined && env.helo === undefined && env.mailFrom === undefined))
+    return opts;
+  return {
+    ...opts,
+    auth: {
+      ...opts.auth,
+      ...(env.clientIp !== undefined ? { ip: env.clientIp } : {}),
+      ...(env.helo !== undefined ? { helo: env.helo } : {}),
+      ...(env.mailFrom !== undefined ? { sender: env.mailFrom } : {}),
+    },
+  };
+}
+
 export function verdictFinding(v: MailVerdict, rec: Pick<MailRecord, 'source'>): Finding {
   const top = v.signals
     .filter((s) => s.weight > 0)
@@ -108,7 +126,7 @@ export const mailVerdictDetector = defineDetector({
     return {
       async onRecord(rec, emit) {
         opts ??= analyzeOptions(cfg, ctx.intel);
-        const v = await analyzeMessage(rec.raw, opts, parseMail(rec));
+        const v = await analyzeMessage(rec.raw, withEnvelope(opts, rec.envelope), parseMail(rec));
         if (v.action === 'no_action' && !cfg.all) return;
         emit(verdictFinding(v, rec));
       },

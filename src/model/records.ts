@@ -44,6 +44,22 @@ export interface MailRecord {
   readonly kind: 'mail';
   readonly source: SourceRef;
   readonly raw: Uint8Array;
+  /** What the SMTP session said about it, when the message comes from a mail flow (a milter, a door). */
+  readonly envelope?: Envelope;
+}
+
+/** The SMTP envelope of a message in flight: what the connecting client said, not the headers. */
+export interface Envelope {
+  /** The connecting client's address (for SPF). */
+  readonly clientIp?: string;
+  /** The client's name as the server resolved it, when known. */
+  readonly clientName?: string;
+  /** The HELO/EHLO name. */
+  readonly helo?: string;
+  /** MAIL FROM (the envelope sender; empty for bounces). */
+  readonly mailFrom?: string;
+  /** RCPT TO addresses. */
+  readonly rcptTo?: readonly string[];
 }
 
 /**

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Scanner } from './scan.ts';
 import { ALL_DETECTORS, READERS } from './registry.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
-import { buildIndex } from '../intel/builtin.ts';
+import { loadEngine } from '../engine/engine.ts';
 import type { WorkerJob, WorkerMessage } from './parallel.ts';
 import type { FileKind } from '../model/records.ts';
 
@@ -18,19 +18,9 @@ try {
   const readers = Object.fromEntries(
     Object.entries(READERS).filter(([k]) => job.readerKinds.includes(k)),
   ) as typeof READERS;
-  const { index } = buildIndex(job.intelFeeds, job.builtinIntel);
+  const engine = loadEngine(job.engine);
   const scanner = new Scanner(
-    {
-      detectors,
-      readers,
-      limits: DEFAULT_LIMITS,
-      context: {
-        intel: index,
-        ...(job.yara.length ? { yara: job.yara } : {}),
-        ...(job.sigma ? { sigma: job.sigma } : {}),
-        ...(job.mail ? { mail: job.mail } : {}),
-      },
-    },
+    { detectors, readers, limits: DEFAULT_LIMITS, context: engine.context },
     {
       finding: (f) => post({ t: 'finding', f }),
       problem: (p) => post({ t: 'problem', p }),

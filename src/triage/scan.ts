@@ -98,6 +98,15 @@ export class Scanner {
 
   /** Scan each root; a root's findings are reported with paths relative to it. */
   async scan(roots: readonly string[]): Promise<ScanStats> {
+    await this.walk(roots);
+    return this.finish();
+  }
+
+  /**
+   * Scan each root without finishing: detectors that correlate across records keep their state
+   * until `finish()` (a scan session adds paths and messages, then closes).
+   */
+  async walk(roots: readonly string[]): Promise<void> {
     for (const root of roots) {
       const prefix = roots.length > 1 ? basename(root.replace(/[\\/]+$/, '')) || root : '';
       // A root the user named is followed even when it is a link; links found inside are not.
@@ -111,7 +120,11 @@ export class Scanner {
       if (st.isDirectory()) await this.walkDir(root, prefix);
       else await this.walkPath(root, prefix || basename(root), true);
     }
-    return this.finish();
+  }
+
+  /** Hand one record (e.g. a message from a mail flow) to its detectors, as a reader would. */
+  async scanRecord(rec: VigilRecord): Promise<void> {
+    await this.dispatch(rec);
   }
 
   /** Scan given entries (a share of a walk planned elsewhere, e.g. by the parallel scanner). */
@@ -122,7 +135,8 @@ export class Scanner {
     return this.finish();
   }
 
-  private async finish(): Promise<ScanStats> {
+  /** Let correlating detectors conclude (once, after the last record). */
+  async finish(): Promise<ScanStats> {
     await this.hasher.close();
     for (const r of this.all) {
       try {

@@ -39,6 +39,12 @@ export function ruleSetFor(cfg: SigmaConfig): SigmaRuleSet {
   return rs;
 }
 
+/** Read and compile a configuration's rules again (a server's reload), replacing the cached set. */
+export function reloadRuleSet(cfg: SigmaConfig): SigmaRuleSet {
+  cache.delete(JSON.stringify(cfg));
+  return ruleSetFor(cfg);
+}
+
 export function sigmaFinding(
   m: SigmaMatch,
   e: { time?: string; source: Finding['source'] },
