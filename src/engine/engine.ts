@@ -1,9 +1,11 @@
 import { IntelIndex } from '../intel/index.ts';
 import { buildIndex } from '../intel/builtin.ts';
 import type { LoadReport } from '../intel/load/index.ts';
-import { reloadRuleSet, ruleSetFor, type SigmaConfig } from '../rules/sigma/detector.ts';
-import { compileRules } from '../exchange/checks/yara.ts';
-import { analyzeOptions, type MailConfig } from '../mail/detector.ts';
+import { reloadRuleSet, ruleSetFor, SIGMA_OPTIONS, type SigmaConfig } from '../rules/sigma/detector.ts';
+import { compileRules, YARA_FILES } from '../exchange/checks/yara.ts';
+import { analyzeOptions, MAIL_OPTIONS, type MailConfig } from '../mail/detector.ts';
+import { INTEL, OBSERVERS } from '../intel/context.ts';
+import { OBSERVER_TABLE } from '../triage/registry.ts';
 import type { AnalyzeOptions } from '../mail/analyze.ts';
 import type { DetectorContext } from '../model/detector.ts';
 import type { Problem } from '../model/problem.ts';
@@ -101,10 +103,11 @@ function build(options: EngineOptions, fresh: boolean): Engine {
       throw new EngineOptionError(`no Sigma rule could be loaded from ${options.sigma.paths.join(', ')}`);
   }
   const context: DetectorContext = {
-    intel: index,
-    ...(options.yara?.length ? { yara: options.yara } : {}),
-    ...(options.sigma ? { sigma: options.sigma } : {}),
-    ...(options.mail ? { mail: options.mail } : {}),
+    [INTEL.name]: index,
+    [OBSERVERS.name]: OBSERVER_TABLE,
+    ...(options.yara?.length ? { [YARA_FILES.name]: options.yara } : {}),
+    ...(options.sigma ? { [SIGMA_OPTIONS.name]: options.sigma } : {}),
+    ...(options.mail ? { [MAIL_OPTIONS.name]: options.mail } : {}),
   };
   let mail: AnalyzeOptions | undefined;
   return {

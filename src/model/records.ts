@@ -155,6 +155,23 @@ export type VigilRecord =
   | DnsQuery;
 
 export type RecordKind = VigilRecord['kind'];
+
+/** Every record kind, for detectors that take any (the indicator matcher). */
+export const RECORD_KINDS = [
+  'file',
+  'file.entry',
+  'mail',
+  'exchange.httpproxy',
+  'exchange.ecp',
+  'exchange.oab',
+  'iis.w3c',
+  'dns.query',
+  'log.header',
+  'winevent',
+  'exchange.server',
+] as const satisfies readonly RecordKind[];
+// A kind added to VigilRecord and not listed above fails to compile here.
+const _allKinds: Exclude<RecordKind, (typeof RECORD_KINDS)[number]> extends never ? true : never = true;
 export type RecordOf<K extends RecordKind> = Extract<VigilRecord, { kind: K }>;
 
 /** What a file is, decided from content (names only break ties). */

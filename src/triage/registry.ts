@@ -33,6 +33,12 @@ import { readEventCsv, readEventXml } from '../exchange/winevents.ts';
 import { readEvtxRecords } from '../evtx/reader.ts';
 import { sigmaDetector } from '../rules/sigma/detector.ts';
 import { mailVerdictDetector } from '../mail/detector.ts';
+import type { ObserverTable } from '../model/observable.ts';
+import { observeFile } from '../io/observables.ts';
+import { claimOrionBuild } from '../supplychain/observables.ts';
+import { observeDnsQuery } from '../dns/observables.ts';
+import { observeMail } from '../mail/observables.ts';
+import { observeLogLine } from '../exchange/observables.ts';
 
 /**
  * What Vigil knows how to read and what it looks for. New capabilities register here: a reader
@@ -96,6 +102,21 @@ export const EXCHANGE_DETECTORS: readonly AnyDetector[] = [
   orionDetector,
   sigmaDetector,
 ];
+
+/**
+ * What each record kind shows the indicator matcher, by its source (a new source adds its observer
+ * here; nothing in src/intel changes).
+ */
+export const OBSERVER_TABLE: ObserverTable = {
+  file: { observers: [claimOrionBuild, observeFile] },
+  'file.entry': { observers: [claimOrionBuild, observeFile] },
+  'dns.query': { observers: [observeDnsQuery] },
+  mail: { observers: [observeMail] },
+  'iis.w3c': { observers: [observeLogLine], lineFilter: true },
+  'exchange.httpproxy': { observers: [observeLogLine], lineFilter: true },
+  'exchange.ecp': { observers: [observeLogLine], lineFilter: true },
+  'exchange.oab': { observers: [observeLogLine], lineFilter: true },
+};
 
 /** Every detector, by id (worker threads rebuild their detector lists from ids). */
 export const ALL_DETECTORS: readonly AnyDetector[] = [...new Set([...DETECTORS, ...EXCHANGE_DETECTORS])];

@@ -18,6 +18,8 @@ import {
   type VigilRecord,
 } from '../model/records.ts';
 import type { Limits } from './limits.ts';
+import { OBSERVERS } from '../intel/context.ts';
+import { OBSERVER_TABLE } from './registry.ts';
 import { openEntry, openZip, openZipBuffer, zipEntries, type ZipFile } from './zip.ts';
 
 /**
@@ -85,8 +87,11 @@ export class Scanner {
     this.config = config;
     this.sinks = sinks;
     this.emit = (f) => sinks.finding(f);
+    // The registered sources' observers, unless the caller hands others: a context with only the
+    // indicator index (tests, tools) still gets every record kind matched.
+    const context = { [OBSERVERS.name]: OBSERVER_TABLE, ...config.context };
     for (const d of config.detectors) {
-      const run = d.create(config.context);
+      const run = d.create(context);
       this.all.push({ id: d.id, run, lineFilter: d.lineFilter });
       for (const k of d.kinds) {
         const list = this.runs.get(k) ?? [];

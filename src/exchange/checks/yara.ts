@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile, type YaraX } from '@litko/yara-x';
-import { defineDetector } from '../../model/detector.ts';
+import { contextKey, defineDetector } from '../../model/detector.ts';
 import { makeFinding } from '../../model/finding.ts';
 import { isSeverity, type Severity } from '../../model/severity.ts';
 
@@ -17,6 +17,9 @@ export function compileRules(files: readonly string[]): YaraX {
   const source = files.map((f) => `// ${f}\n${readFileSync(f, 'utf8')}`).join('\n');
   return compile(source, { defineVariables: { filename: '' } });
 }
+
+/** Extra YARA rule files in a scan's context (--yara). */
+export const YARA_FILES = contextKey<readonly string[]>('yara', 'extra YARA rule files (--yara)');
 
 let builtin: YaraX | null = null;
 
@@ -46,8 +49,9 @@ export const yaraDetector = defineDetector({
   description: 'YARA rules (Vigil web-shell rules plus --yara files) over collected files, through YARA-X',
   kinds: ['file'],
   rules: [{ id: 'yara.match', title: 'YARA rule matched' }],
+  options: [YARA_FILES],
   create(ctx) {
-    const user = ctx.yara ?? [];
+    const user = YARA_FILES.get(ctx) ?? [];
     const rules = user.length
       ? compileRules([BUILTIN_RULES, ...user])
       : (builtin ??= compileRules([BUILTIN_RULES]));
