@@ -157,6 +157,8 @@ export interface ScanCommand {
   readonly text?: (report: Report, color: boolean) => string;
   /** Sections of the command's own at the top of the HTML report. */
   readonly htmlSections?: (report: Report) => readonly HtmlSection[];
+  /** Report formats of the command's own beside the common ones (e.g. `stix` for intel match). */
+  readonly formats?: Readonly<Record<string, (report: Report) => string>>;
 }
 
 /** Scan paths with the given readers and detectors, report, and return the exit code. */
@@ -164,7 +166,8 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   if (!isSeverity(opts.failOn))
     throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')} (got "${opts.failOn}")`);
   const failOn: Severity = opts.failOn;
-  const format = chooseFormat(opts.format, opts.out);
+  const own = opts.format !== undefined ? cmd.formats?.[opts.format] : undefined;
+  const format = own ? 'text' : chooseFormat(opts.format, opts.out);
   for (const p of paths) {
     try {
       await stat(p);
@@ -203,7 +206,11 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     if (e instanceof EngineOptionError) throw new UsageError(e.message);
     throw e;
   }
-  const text = opts.timeline ? (r: Report, color: boolean) => renderTimeline(r, { color }) : cmd.text;
+  const text = own
+    ? (r: Report) => own(r)
+    : opts.timeline
+      ? (r: Report, color: boolean) => renderTimeline(r, { color })
+      : cmd.text;
   const output = new Output(format, opts.out, process.stdout, text, cmd.htmlSections);
   const progress = new Progress(process.stderr, !opts.quiet && opts.progress);
   progress.countInBackground(paths);

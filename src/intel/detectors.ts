@@ -60,28 +60,33 @@ interface Hit {
   readonly field: string;
 }
 
-/** Emit one finding per distinct indicator value hit in a record (the strongest indicator of each). */
+/**
+ * Emit one finding per distinct indicator value hit in a record, named after the strongest
+ * indicator of that value; every feed and indicator that holds the value is credited in
+ * `evidence.indicators` (a user's own STIX id beside the built-in pack's entry).
+ */
 function report(
   hits: readonly Hit[],
   rec: { source: SourceRef; time?: string | undefined; host?: string | undefined },
   emit: Emit,
   extra: Record<string, EvidenceValue> = {},
 ): void {
-  const best = new Map<string, { hit: Hit; others: Set<string> }>();
+  const best = new Map<string, { hit: Hit; all: Indicator[]; others: Set<string> }>();
   for (const h of hits) {
     const ind = h.match.indicator;
     const key = `${ind.type}\0${ind.value}\0${h.field}`;
     const cur = best.get(key);
     if (!cur) {
-      best.set(key, { hit: h, others: new Set() });
+      best.set(key, { hit: h, all: [ind], others: new Set() });
       continue;
     }
+    cur.all.push(ind);
     if (RANK[severity(ind)] > RANK[severity(cur.hit.match.indicator)]) {
       cur.others.add(cur.hit.match.indicator.feed);
       cur.hit = h;
     } else cur.others.add(ind.feed);
   }
-  for (const { hit, others } of best.values()) {
+  for (const { hit, all, others } of best.values()) {
     const ind = hit.match.indicator;
     const c = CAMPAIGN[ind.feed];
     others.delete(ind.feed);
@@ -99,8 +104,10 @@ function report(
           feed: ind.feed,
           type: ind.type,
           value: hit.match.value,
-          matched: ind.raw,
+          // What was compared: the indicator as normalised (a defanged feed line refanged, lower-cased).
+          matched: ind.value,
           field: hit.field,
+          indicators: credits(ind, all),
           ...(hit.match.depth ? { depth: hit.match.depth } : {}),
           ...(ind.note ? { note: ind.note } : {}),
           ...(ind.source ? { reference: ind.source } : {}),
@@ -115,6 +122,19 @@ function report(
       }),
     );
   }
+}
+
+/** Every indicator that matched, the finding's own first, each feed and id once. */
+function credits(first: Indicator, all: readonly Indicator[]): EvidenceValue[] {
+  const out: EvidenceValue[] = [];
+  const seen = new Set<string>();
+  for (const i of [first, ...all]) {
+    const k = `${i.feed}\0${i.id}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ feed: i.feed, id: i.id, type: i.type, value: i.value });
+  }
+  return out;
 }
 
 function label(ind: Indicator): string {
