@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { renderSunburstText, sunburstHtmlSections } from '../dns/sunburst/report.ts';
+import { renderSunburstText, sunburstHtmlSections } from '../report/sunburst.ts';
 import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
 
 export function dnsCommand(program: Command): void {
