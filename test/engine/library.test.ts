@@ -14,7 +14,8 @@ import {
   type ScanEvent,
   type ScanSummary,
 } from 'vigil';
-import { EXAMPLE } from '../support/paths.ts';
+import { spawnSync } from 'node:child_process';
+import { EXAMPLE, REPO } from '../support/paths.ts';
 import { vigil } from '../support/cli.ts';
 
 const key = (f: Finding) => JSON.stringify(f);
@@ -133,4 +134,18 @@ test('a scan session read as an async iterator while paths are added', async () 
     summary.rules.map((r) => r.id),
     ['sunburst.query', 'sunburst.victim'],
   );
+});
+
+test('the README example (examples/library.ts) runs and prints what it promises', () => {
+  const r = spawnSync(process.execPath, ['examples/library.ts'], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.filter((l) => l.startsWith('critical')).length, 12);
+  assert.ok(
+    lines.includes('critical exchange.verdict  exchange/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG'),
+  );
+  assert.deepEqual(lines.slice(-2), [
+    '29 findings in 11 files',
+    'reject (score 12): ATTACH_DISK_IMAGE, ATTACH_NAME_IOC, REPLYTO_DIVERGES, LURE_DOCUMENTS, FROM_DOMAIN_NOT_ON_PATH',
+  ]);
 });
