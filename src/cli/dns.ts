@@ -1,14 +1,6 @@
 import type { Command } from 'commander';
-import { READERS } from '../triage/registry.ts';
-import { sunburstDetector } from '../dns/sunburst/detector.ts';
-import { renderSunburstText, sunburstHtmlSections } from '../dns/sunburst/report.ts';
-import type { FileKind } from '../model/records.ts';
+import { renderSunburstText, sunburstHtmlSections } from '../report/sunburst.ts';
 import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
-
-/** Only the DNS readers: `dns` commands read DNS logs and leave every other file alone. */
-const DNS_READERS = Object.fromEntries(
-  Object.entries(READERS).filter(([k]) => k.startsWith('dns.')),
-) as Partial<Record<FileKind, (typeof READERS)[FileKind]>>;
 
 export function dnsCommand(program: Command): void {
   const dns = program
@@ -44,8 +36,7 @@ domain|ping|services|invalid, uid, reason for invalid ones, and the decoded fiel
     .action(async (paths: string[], opts: CommonOptions) => {
       process.exitCode = await runScan(paths, opts, {
         command: 'dns sunburst',
-        detectors: [sunburstDetector],
-        readers: DNS_READERS,
+        profile: 'dns-sunburst',
         text: renderSunburstText,
         htmlSections: sunburstHtmlSections,
       });

@@ -11,14 +11,7 @@ import { chooseFormat, Output } from './output.ts';
 import { exitCode, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
 import { addCommonOptions, addSigmaOptions, runScan, type CommonOptions } from './triage.ts';
-import { EXCHANGE_DETECTORS, READERS } from '../triage/registry.ts';
-import { serverVerdicts } from '../exchange/verdict.ts';
-import { mapServers, withServers, type ServerMap } from '../exchange/servers.ts';
-import {
-  inventoryBuildFindings,
-  readInventoryFile,
-  type InventoryEntry,
-} from '../exchange/inventory-input.ts';
+import { readInventoryFile, type InventoryEntry } from '../exchange/inventory-input.ts';
 import { printable, where } from '../report/report.ts';
 
 interface ProbeCliOptions {
@@ -118,25 +111,10 @@ Examples:
         }
         if (problems.length) throw new UsageError(`--inventory ${problems.slice(0, 3).join('; ')}`);
       }
-      let servers: ServerMap | undefined;
-      const readers = Object.fromEntries(
-        Object.entries(READERS).filter(
-          ([k]) =>
-            k.startsWith('exchange.') || k.startsWith('winevent.') || k === 'iis.w3c' || k === 'listing.csv',
-        ),
-      ) as typeof READERS;
       process.exitCode = await runScan(paths, opts, {
         command: 'exchange hunt',
-        detectors: EXCHANGE_DETECTORS,
-        readers,
-        parallel: true,
-        // Every finding says which server it belongs to; then one verdict per server.
-        complete: (fs, roots) => {
-          const all = [...fs, ...inventoryBuildFindings(inventory, fs, roots.join(', '), roots)];
-          servers = mapServers(all, roots.join(', '), roots);
-          return withServers(all, servers);
-        },
-        post: (fs, roots) => serverVerdicts(fs, roots.join(', '), roots, servers),
+        profile: 'exchange',
+        inventory,
       });
     });
 

@@ -3,9 +3,8 @@ import { stat } from 'node:fs/promises';
 import { IntelIndex } from '../intel/index.ts';
 import { loadFeed, type LoadReport } from '../intel/load/index.ts';
 import { loadBuiltin } from '../intel/builtin.ts';
-import { intelDetector } from '../intel/detectors.ts';
-import { READERS } from '../triage/registry.ts';
 import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
+import { renderStixSightings } from '../report/stix.ts';
 import { EXIT_CLEAN, EXIT_USAGE_OR_INPUT, UsageError } from './exit.ts';
 
 function summary(r: LoadReport, verbose: boolean, limit: number): string[] {
@@ -101,11 +100,23 @@ Exit code 2 when a feed has rejected indicators.`,
       'Run only the indicator matcher (built-in packs plus --intel feeds) over files, folders and archives: files by hash and path, file listings, DNS logs, Exchange and IIS logs, mail.',
     )
     .argument('<path...>', 'files, folders or archives');
-  addCommonOptions(match).action(async (paths: string[], opts: CommonOptions) => {
-    process.exitCode = await runScan(paths, opts, {
-      command: 'intel match',
-      detectors: [intelDetector],
-      readers: READERS,
+  addCommonOptions(match)
+    .addHelpText(
+      'after',
+      `
+--format stix writes the matches as a STIX 2.1 bundle of sighting objects, one per indicator
+that matched (sighting_of_ref its STIX id; first_seen, last_seen, count), for MISP or OpenCTI.
+Indicators from feeds without STIX ids come with an indicator object of their own.
+
+Examples:
+  $ vigil intel match /cases/ex01 --intel mine.json --format jsonl
+  $ vigil intel match dns-logs/ --intel mine.json --format stix --out sightings.json`,
+    )
+    .action(async (paths: string[], opts: CommonOptions) => {
+      process.exitCode = await runScan(paths, opts, {
+        command: 'intel match',
+        profile: 'intel',
+        formats: { stix: renderStixSightings },
+      });
     });
-  });
 }

@@ -2,15 +2,13 @@ import type { Command } from 'commander';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pc from 'picocolors';
-import { READERS } from '../triage/registry.ts';
-import { mailVerdictDetector, analyzeOptions, type MailConfig } from '../mail/detector.ts';
-import { attachmentDetector } from '../mail/attachments.ts';
-import { analyzeMessage } from '../mail/analyze.ts';
-import { buildIndex } from '../intel/builtin.ts';
+import type { MailConfig } from '../mail/detector.ts';
+import { loadEngine } from '../engine/engine.ts';
+import { analyzeMessage } from '../engine/message.ts';
 import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
 import { UsageError } from './exit.ts';
 import { renderMailText } from '../report/mail-text.ts';
+import { renderMailExplain } from '../report/mail-explain.ts';
 
 /**
  * `vigil mail scan PATH…` scores every message in .eml files, mbox files, Maildir folders and
@@ -121,16 +119,13 @@ Examples:
   $ vigil mail scan archive.mbox --format jsonl | jq 'select(.evidence.action != "no_action")'`,
     )
     .action(async (paths: string[], opts: MailCliOptions) => {
-      const readers = { 'mail.message': READERS['mail.message']!, 'mail.mbox': READERS['mail.mbox']! };
       const jsonl = opts.format === 'jsonl' || (!opts.format && /\.jsonl$/i.test(opts.out ?? ''));
       process.exitCode = await runScan(
         stdinPaths(paths),
         { ...opts, mailConfig: config(opts, !!opts.all || jsonl) },
         {
           command: 'mail scan',
-          detectors: [mailVerdictDetector, attachmentDetector],
-          readers,
-          parallel: true,
+          profile: 'mail',
           text: (r, color) => renderMailText(r, { color }),
         },
       );
@@ -145,62 +140,14 @@ Examples:
     .action(async (file: string, opts: MailCliOptions & { json?: boolean }) => {
       const path = stdinPaths([file])[0]!;
       if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
-      const { index } = buildIndex([], true);
-      const v = await analyzeMessage(readFileSync(path), analyzeOptions(config(opts, true), index));
+      const engine = loadEngine({ mail: config(opts, true) });
+      const v = await analyzeMessage(readFileSync(path), {}, engine);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
         return;
       }
       const color = process.stdout.isTTY && !process.env['NO_COLOR'];
-      const b = (s: string) => (color ? pc.bold(s) : s);
-      const out: string[] = [];
-      out.push(`${b('Message')}  ${file}`);
-      out.push(
-        `  From     ${v.fromName ? `${v.fromName} ` : ''}<${v.from}>`,
-        `  To       ${v.to.join(', ')}`,
-        `  Subject  ${v.subject}`,
-        ...(v.date ? [`  Date     ${v.date}`] : []),
-        ...(v.esp ? [`  Sent through ${v.esp} (a bulk-mail service)`] : []),
-      );
-      out.push(
-        '',
-        `${b('Authentication')} (${v.auth.source})  SPF ${v.auth.spf} · DKIM ${v.auth.dkim}${v.auth.dkimDomains.length ? ` (${v.auth.dkimDomains.join(', ')})` : ''} · DMARC ${v.auth.dmarc}${v.auth.dmarcPolicy ? ` (p=${v.auth.dmarcPolicy})` : ''} · ARC ${v.auth.arc}`,
-      );
-      out.push('', b('Signals'));
-      if (!v.signals.length) out.push('  none');
-      let total = 0;
-      for (const s of v.signals) {
-        total += s.weight;
-        out.push(
-          `  ${(s.weight >= 0 ? '+' : '') + s.weight.toFixed(1).padStart(4)}  ${s.name.padEnd(28)} ${s.description}`,
-        );
-        for (const [k, val] of Object.entries(s.evidence))
-          out.push(`          ${k}: ${typeof val === 'string' ? val : JSON.stringify(val)}`);
-      }
-      for (const c of v.capped)
-        out.push(`  (the ${c.group} signals add up to ${c.sum}; they count at most ${c.max})`);
-      out.push(
-        '',
-        `${b('Score')}    ${v.score}${v.capped.length ? ` (${Math.round(total * 100) / 100} before the caps)` : ''} → ${b(v.action)}`,
-      );
-      if (v.links.length) {
-        out.push('', b(`Links (${v.links.length})`));
-        for (const l of v.links.slice(0, 20))
-          out.push(
-            `  ${l.url.slice(0, 120)}${l.text ? `  [${l.text.slice(0, 40)}]` : ''}${l.targets.length ? `  → ${l.targets[l.targets.length - 1]!.slice(0, 100)}` : ''}${l.landing ? `  ⇒ lands on ${l.landing.slice(0, 100)}${l.landingStatus ? ` (${l.landingStatus})` : ''}` : ''}`,
-          );
-      }
-      if (v.attachments.length) {
-        out.push('', b('Attachments'));
-        for (const a of v.attachments) {
-          out.push(`  ${a.name || '(unnamed)'}  ${a.type}, ${a.size} bytes, sha256 ${a.sha256}`);
-          for (const m of a.members ?? [])
-            out.push(
-              `    └ ${m.name}  ${m.type ?? ''} ${m.size} bytes${m.encrypted ? ' (encrypted)' : ''}${m.sha256 ? ` sha256 ${m.sha256}` : ''}`,
-            );
-        }
-      }
-      process.stdout.write(`${out.join('\n')}\n`);
+      process.stdout.write(renderMailExplain(v, file, { color }));
       process.exitCode = v.action === 'no_action' ? 0 : 1;
     });
 }

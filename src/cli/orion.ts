@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { orionDetector } from '../supplychain/orion.ts';
-import { intelDetector } from '../intel/detectors.ts';
-import { readListing } from '../io/listing.ts';
 import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
 
 export function orionCommand(program: Command): void {
@@ -33,8 +30,7 @@ Examples:
     .action(async (paths: string[], opts: CommonOptions) => {
       process.exitCode = await runScan(paths, opts, {
         command: 'orion check',
-        detectors: [orionDetector, intelDetector],
-        readers: { 'listing.csv': readListing },
+        profile: 'orion',
       });
     });
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { READERS } from '../triage/registry.ts';
-import { sigmaDetector, ruleSetFor } from '../rules/sigma/detector.ts';
+import { ruleSetFor } from '../rules/sigma/detector.ts';
 import { addCommonOptions, addSigmaOptions, runScan, type CommonOptions } from './triage.ts';
 import { UsageError } from './exit.ts';
 
@@ -61,13 +60,10 @@ Examples:
       }
       if (dash < 0 || !paths.length || !rules.length)
         throw new UsageError('give the rules, then --, then what to scan: vigil sigma RULES… -- PATH…');
-      const readers = Object.fromEntries(
-        Object.entries(READERS).filter(([k]) => k.startsWith('winevent.') || k === 'iis.w3c'),
-      ) as typeof READERS;
       process.exitCode = await runScan(
         paths,
         { ...opts, sigma: rules },
-        { command: 'sigma', detectors: [sigmaDetector], readers, parallel: true },
+        { command: 'sigma', profile: 'sigma' },
       );
     });
 }

@@ -5,12 +5,6 @@ import type { Command } from 'commander';
 import { compareFindings, type Finding } from '../model/finding.ts';
 import { atLeast, isSeverity, SEVERITIES, type Severity } from '../model/severity.ts';
 import type { Problem, Skipped } from '../model/problem.ts';
-import type { AnyDetector } from '../model/detector.ts';
-import type { FileKind } from '../model/records.ts';
-import type { Reader } from '../io/reader.ts';
-import { Scanner, type ScanStats } from '../triage/scan.ts';
-import { DETECTORS, READERS } from '../triage/registry.ts';
-import { DEFAULT_LIMITS } from '../triage/limits.ts';
 import { DEFAULT_RECORD_BUDGET_MS } from '../triage/budget.ts';
 import { printable, where, type Report } from '../report/report.ts';
 import type { HtmlSection } from '../report/html.ts';
@@ -18,15 +12,14 @@ import { chooseFormat, FORMATS, Output } from './output.ts';
 import { Progress } from './progress.ts';
 import { exitCode, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
-import { buildIndex } from '../intel/builtin.ts';
-import { triageServerVerdicts } from '../exchange/verdict.ts';
-import { planEntries, scanParallel, workerCount } from '../triage/parallel.ts';
-import { mergeBuildFindings } from '../exchange/checks/build-timeline.ts';
 import { renderTimeline } from '../report/timeline.ts';
-import { compileRules } from '../exchange/checks/yara.ts';
 import { ruleSetFor, type SigmaConfig } from '../rules/sigma/detector.ts';
 import type { SigmaLevel } from '../rules/sigma/rule.ts';
 import type { MailConfig } from '../mail/detector.ts';
+import { EngineOptionError, loadEngine, type Engine } from '../engine/engine.ts';
+import { openScan } from '../engine/session.ts';
+import type { ProfileName } from '../engine/profiles.ts';
+import type { InventoryEntry } from '../exchange/inventory-input.ts';
 
 const SIGMA_LEVELS: readonly SigmaLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
 
@@ -109,7 +102,7 @@ export function addSigmaOptions(cmd: Command, withRules = true): Command {
 }
 
 /** Checks the Sigma options and loads the rules once (the scan's detectors reuse the compiled set). */
-export function sigmaConfig(opts: CommonOptions, problems: Problem[]): SigmaConfig | undefined {
+export function sigmaConfig(opts: CommonOptions): SigmaConfig | undefined {
   if (!opts.sigma?.length) return undefined;
   const placeholders: Record<string, string[]> = {};
   for (const p of opts.sigmaPlaceholder ?? []) {
@@ -127,13 +120,7 @@ export function sigmaConfig(opts: CommonOptions, problems: Problem[]): SigmaConf
     ...(Object.keys(placeholders).length ? { placeholders } : {}),
     ...(level ? { minLevel: level as SigmaLevel } : {}),
   };
-  const rs = ruleSetFor(cfg);
-  for (const e of rs.errors)
-    problems.push({
-      level: 'warning',
-      source: { path: e.file },
-      message: `Sigma rule not loaded${e.title ? ` (${e.title})` : ''}: ${e.reason}`,
-    });
+  const rs = ruleSetFor(cfg); // compiled once; the engine lists the rules it could not load
   if (!opts.quiet) {
     const s = rs.summary();
     process.stderr.write(
@@ -177,32 +164,21 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on;
 }
 
 export async function runTriage(paths: string[], opts: CommonOptions): Promise<number> {
-  // When the collection holds Exchange evidence, end with the same per-server verdict as exchange hunt.
-  return runScan(paths, opts, {
-    command: 'triage',
-    detectors: DETECTORS,
-    readers: READERS,
-    post: (fs, roots, stats) => triageServerVerdicts(fs, roots, stats.kinds),
-  });
+  return runScan(paths, opts, { command: 'triage', profile: 'triage' });
 }
 
 export interface ScanCommand {
   readonly command: string;
-  readonly detectors: readonly AnyDetector[];
-  readonly readers: Partial<Record<FileKind, Reader>>;
+  /** What the engine runs (readers, detectors, conclusions): see src/engine/profiles.ts. */
+  readonly profile: ProfileName;
+  /** Exchange servers' builds as probed (exchange hunt --inventory), for the profile's verdicts. */
+  readonly inventory?: readonly InventoryEntry[];
   /** A text report of the command's own, instead of the generic one. */
   readonly text?: (report: Report, color: boolean) => string;
-  /** Share the files between worker threads when the collection is large (detectors must not span files). */
-  readonly parallel?: boolean;
-  /** Findings drawn from the others once the scan is over (e.g. a verdict per server). */
-  readonly post?: (findings: readonly Finding[], roots: readonly string[], stats: ScanStats) => Finding[];
-  /**
-   * Findings completed once the scan is over (e.g. each told which server it belongs to). The
-   * report, JSON Lines included, is then written at the end instead of as findings arrive.
-   */
-  readonly complete?: (findings: readonly Finding[], roots: readonly string[]) => Finding[];
   /** Sections of the command's own at the top of the HTML report. */
   readonly htmlSections?: (report: Report) => readonly HtmlSection[];
+  /** Report formats of the command's own beside the common ones (e.g. `stix` for intel match). */
+  readonly formats?: Readonly<Record<string, (report: Report) => string>>;
 }
 
 /** Scan paths with the given readers and detectors, report, and return the exit code. */
@@ -211,7 +187,8 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')} (got "${opts.failOn}")`);
   const failOn: Severity = opts.failOn;
   const recordBudgetMs = recordBudgetOption(opts.recordBudget);
-  const format = chooseFormat(opts.format, opts.out);
+  const own = opts.format !== undefined ? cmd.formats?.[opts.format] : undefined;
+  const format = own ? 'text' : chooseFormat(opts.format, opts.out);
   for (const p of paths) {
     try {
       await stat(p);
@@ -226,29 +203,6 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
       throw new UsageError(`no such intel feed: ${f}`);
     }
   }
-  const { index: intel, reports: feedReports } = buildIndex(opts.intel ?? [], opts.builtinIntel);
-  const text = opts.timeline ? (r: Report, color: boolean) => renderTimeline(r, { color }) : cmd.text;
-  const output = new Output(format, opts.out, process.stdout, text, cmd.htmlSections);
-  const progress = new Progress(process.stderr, !opts.quiet && opts.progress);
-  progress.countInBackground(paths);
-
-  const findings: Finding[] = [];
-  const problems: Problem[] = [];
-  const skipped: Skipped[] = [];
-  const startedAt = new Date().toISOString();
-  for (const r of feedReports) {
-    for (const x of r.rejected)
-      problems.push({
-        level: 'warning',
-        source: { path: r.file },
-        message: `indicator not loaded (${x.where}): ${x.reason}${x.value ? `: ${x.value.slice(0, 80)}` : ''}`,
-      });
-    if (!opts.quiet && (opts.intel ?? []).includes(r.file)) {
-      process.stderr.write(
-        `vigil: intel ${r.file}: ${r.loaded} indicators (${r.format})${r.rejected.length ? `, ${r.rejected.length} rejected` : ''}${r.unsupported.length ? `, ${r.unsupported.length} not evaluable` : ''} — details: vigil intel import ${r.file}\n`,
-      );
-    }
-  }
   for (const f of opts.yara ?? []) {
     try {
       await stat(f);
@@ -256,101 +210,68 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
       throw new UsageError(`no such YARA rule file: ${f}`);
     }
   }
-  if (opts.yara?.length) {
-    try {
-      compileRules(opts.yara);
-    } catch (e) {
-      throw new UsageError(
-        `YARA rules do not compile: ${(e as Error).message.split('\n').slice(0, 6).join(' ')}`,
+  const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64))
+    throw new UsageError(`--jobs must be a whole number from 1 to 64 (got "${opts.jobs}")`);
+  const sigma = sigmaConfig(opts);
+  let engine: Engine;
+  try {
+    engine = loadEngine({
+      intel: opts.intel ?? [],
+      builtinIntel: opts.builtinIntel,
+      ...(opts.yara?.length ? { yara: opts.yara } : {}),
+      ...(sigma ? { sigma } : {}),
+      ...(opts.mailConfig ? { mail: opts.mailConfig } : {}),
+    });
+  } catch (e) {
+    if (e instanceof EngineOptionError) throw new UsageError(e.message);
+    throw e;
+  }
+  const text = own
+    ? (r: Report) => own(r)
+    : opts.timeline
+      ? (r: Report, color: boolean) => renderTimeline(r, { color })
+      : cmd.text;
+  const output = new Output(format, opts.out, process.stdout, text, cmd.htmlSections);
+  const progress = new Progress(process.stderr, !opts.quiet && opts.progress);
+  progress.countInBackground(paths);
+
+  const findings: Finding[] = [];
+  const problems: Problem[] = [...engine.problems];
+  const skipped: Skipped[] = [];
+  const startedAt = new Date().toISOString();
+  for (const r of engine.feeds) {
+    if (!opts.quiet && (opts.intel ?? []).includes(r.file)) {
+      process.stderr.write(
+        `vigil: intel ${r.file}: ${r.loaded} indicators (${r.format})${r.rejected.length ? `, ${r.rejected.length} rejected` : ''}${r.unsupported.length ? `, ${r.unsupported.length} not evaluable` : ''} — details: vigil intel import ${r.file}\n`,
       );
     }
   }
-  const sigma = sigmaConfig(opts, problems);
-  const scanner = new Scanner(
-    {
-      detectors: cmd.detectors,
-      readers: cmd.readers,
-      limits: recordBudgetMs === undefined ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, recordBudgetMs },
-      context: {
-        intel,
-        ...(opts.yara?.length ? { yara: opts.yara } : {}),
-        ...(sigma ? { sigma } : {}),
-        ...(opts.mailConfig ? { mail: opts.mailConfig } : {}),
-      },
-    },
-    {
-      finding(f) {
-        findings.push(f);
-        if (!cmd.complete) output.finding(f);
+  const session = openScan(engine, {
+    profile: cmd.profile,
+    ...(jobs !== undefined ? { jobs } : {}),
+    ...(recordBudgetMs !== undefined ? { recordBudgetMs } : {}),
+    ...(cmd.inventory ? { inventory: cmd.inventory } : {}),
+    onEvent(e) {
+      if (e.type === 'finding') {
+        findings.push(e.finding);
+        output.finding(e.finding);
         progress.finding();
-      },
-      problem(p) {
+      } else if (e.type === 'problem') {
+        const p = e.problem;
         problems.push(p);
         if (!opts.quiet && p.level === 'error') {
           progress.done();
           process.stderr.write(`vigil: ${printable(`${where(p)}: ${p.message}`)}\n`);
         }
-      },
-      skipped(s) {
-        skipped.push(s);
-      },
-      bytes(n) {
-        progress.addBytes(n);
-      },
-      fileDone(path) {
-        progress.fileDone(path);
-      },
+      } else skipped.push(e.skipped);
     },
-  );
-  let stats;
-  const plan = cmd.parallel ? planEntries(paths) : null;
-  const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
-  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64))
-    throw new UsageError(`--jobs must be a whole number from 1 to 64 (got "${opts.jobs}")`);
-  const workers = plan ? Math.min(jobs ?? workerCount(plan.entries), Math.max(1, plan.entries.length)) : 1;
-  if (plan && workers > 1) {
-    // Build timelines come from every share: hold them back and merge them into one per server.
-    const held: Finding[] = [];
-    const sinks = scanner.sinks;
-    for (const p of plan.problems) sinks.problem(p);
-    stats = await scanParallel(
-      {
-        detectorIds: cmd.detectors.map((d) => d.id),
-        readerKinds: Object.keys(cmd.readers),
-        intelFeeds: opts.intel ?? [],
-        builtinIntel: opts.builtinIntel,
-        yara: opts.yara ?? [],
-        ...(sigma ? { sigma } : {}),
-        ...(opts.mailConfig ? { mail: opts.mailConfig } : {}),
-        ...(recordBudgetMs !== undefined ? { recordBudgetMs } : {}),
-      },
-      plan.entries,
-      workers,
-      {
-        ...sinks,
-        finding: (f) => {
-          if (f.rule === 'exchange.build') held.push(f);
-          else sinks.finding(f);
-        },
-      },
-    );
-    for (const f of mergeBuildFindings(held)) sinks.finding(f);
-  } else {
-    stats = await scanner.scan(paths);
-  }
+    onBytes: (n) => progress.addBytes(n),
+    onFileDone: (path) => progress.fileDone(path),
+  });
+  await session.add(paths);
   progress.done();
-  if (cmd.complete) {
-    const done = cmd.complete(findings, paths);
-    findings.length = 0;
-    for (const f of done) {
-      findings.push(f);
-      output.finding(f);
-    }
-  }
-  for (const f of cmd.post?.(findings, paths, stats) ?? []) {
-    findings.push(f);
-    output.finding(f);
-  }
+  const { stats, rules } = await session.close();
 
   findings.sort(compareFindings);
   const base = paths.length === 1 ? await baseDir(paths[0]!) : undefined;
@@ -364,7 +285,7 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     findings,
     problems,
     skipped,
-    rules: cmd.detectors.flatMap((d) => d.rules),
+    rules,
     stats,
   };
   await output.finish(report);

@@ -1,25 +1,8 @@
 /**
  * What a record shows in STIX Cyber-observable terms: object paths (lower-cased, as `pathKey`
- * writes them) → observed values. STIX patterns that need several properties of one record are
- * evaluated against this view.
+ * writes them) → observed values (the shape lives in the model; sources build the views).
  */
-export interface ObservableView {
-  get(path: string): readonly (string | number)[] | undefined;
-}
-
-export class MapView implements ObservableView {
-  private readonly m = new Map<string, (string | number)[]>();
-  add(path: string, v: string | number | undefined | null): this {
-    if (v === undefined || v === null || v === '') return this;
-    const l = this.m.get(path);
-    if (l) l.push(v);
-    else this.m.set(path, [v]);
-    return this;
-  }
-  get(path: string) {
-    return this.m.get(path);
-  }
-}
+export { MapView, type ObservableView } from '../model/observable.ts';
 
 /** Object paths some Vigil reader fills in: an indicator on any other path can never match. */
 export const OBSERVED_PATHS = new Set([

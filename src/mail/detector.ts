@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { compile, type YaraX } from '@litko/yara-x';
-import { defineDetector } from '../model/detector.ts';
+import { contextKey, defineDetector } from '../model/detector.ts';
+import { INTEL } from '../intel/context.ts';
 import { makeFinding, type Finding } from '../model/finding.ts';
-import type { MailRecord } from '../model/records.ts';
+import type { Envelope, MailRecord } from '../model/records.ts';
 import type { Severity } from '../model/severity.ts';
 import { analyzeMessage, type AnalyzeOptions, type MailVerdict } from './analyze.ts';
 import { parseMail } from './parse.ts';
@@ -30,6 +31,9 @@ export interface MailConfig {
   /** Emit verdicts with action no_action too (JSONL consumers want one line per message). */
   readonly all?: boolean;
 }
+
+/** The mail scoring options in a scan's context. */
+export const MAIL_OPTIONS = contextKey<MailConfig>('mail', 'mail scoring options (vigil mail scan / triage)');
 
 const SEVERITY: Record<Action, Severity> = {
   no_action: 'info',
@@ -70,6 +74,24 @@ export function analyzeOptions(cfg: MailConfig, intel: AnalyzeOptions['intel']):
   };
 }
 
+/**
+ * The options for one message in flight: the SMTP envelope (client address, HELO, MAIL FROM), when
+ * the message has one, replaces the command line's --ip / --helo / --sender for SPF.
+ */
+export function withEnvelope(opts: AnalyzeOptions, env: Envelope | undefined): AnalyzeOptions {
+  if (!env || (env.clientIp === undefined && env.helo === undefined && env.mailFrom === undefined))
+    return opts;
+  return {
+    ...opts,
+    auth: {
+      ...opts.auth,
+      ...(env.clientIp !== undefined ? { ip: env.clientIp } : {}),
+      ...(env.helo !== undefined ? { helo: env.helo } : {}),
+      ...(env.mailFrom !== undefined ? { sender: env.mailFrom } : {}),
+    },
+  };
+}
+
 export function verdictFinding(v: MailVerdict, rec: Pick<MailRecord, 'source'>): Finding {
   const top = v.signals
     .filter((s) => s.weight > 0)
@@ -102,13 +124,14 @@ export const mailVerdictDetector = defineDetector({
     'Scores each message: sender impersonation, lookalike domains, authentication, links (unwrapped), attachments by content (ISO/LNK/HTML smuggling/macros), the lure — named signals with weights',
   kinds: ['mail'],
   rules: [{ id: 'mail.verdict', title: 'Mail verdict (score, action and the signals behind it)' }],
+  options: [MAIL_OPTIONS, INTEL],
   create(ctx) {
-    const cfg = ctx.mail ?? {};
+    const cfg = MAIL_OPTIONS.get(ctx) ?? {};
     let opts: AnalyzeOptions | undefined;
     return {
       async onRecord(rec, emit) {
-        opts ??= analyzeOptions(cfg, ctx.intel);
-        const v = await analyzeMessage(rec.raw, opts, parseMail(rec));
+        opts ??= analyzeOptions(cfg, INTEL.get(ctx));
+        const v = await analyzeMessage(rec.raw, withEnvelope(opts, rec.envelope), parseMail(rec));
         if (v.action === 'no_action' && !cfg.all) return;
         emit(verdictFinding(v, rec));
       },

@@ -1,8 +1,5 @@
 import type { Finding } from './finding.ts';
 import type { RecordKind, RecordOf, VigilRecord } from './records.ts';
-import type { IntelIndex } from '../intel/index.ts';
-import type { SigmaConfig } from '../rules/sigma/detector.ts';
-import type { MailConfig } from '../mail/detector.ts';
 
 export type Emit = (finding: Finding) => void;
 
@@ -29,6 +26,8 @@ export interface DetectorInfo<K extends RecordKind = RecordKind> {
    * the pre-filter Test-ProxyLogon does with Select-String, for every log.
    */
   readonly lineFilter?: RegExp;
+  /** The context entries this detector reads (declared where it is defined, with their types). */
+  readonly options?: readonly ContextKey<unknown>[];
 }
 
 export interface RuleInfo {
@@ -51,18 +50,26 @@ export interface RecordBudget {
   exclude<T>(setup: () => T): T;
 }
 
-/** What a scan gives every detector it creates. */
+/**
+ * What a scan gives every detector it creates: named entries (options, shared indexes), each
+ * declared by the code that reads it with `contextKey`. The model knows none of them; the engine
+ * fills them in (see src/engine/engine.ts).
+ */
 export interface DetectorContext {
-  /** The indicator index: the built-in packs plus the feeds given with --intel. */
-  readonly intel: IntelIndex;
-  /** Extra YARA rule files given by the user (--yara). */
-  readonly yara?: readonly string[];
-  /** Sigma rule files and folders given by the user (--sigma), with their options. */
-  readonly sigma?: SigmaConfig;
-  /** Mail scoring options (vigil mail scan / triage). */
-  readonly mail?: MailConfig;
+  readonly [name: string]: unknown;
   /** The per-record time budget, set by the dispatcher (absent when nothing is timed). */
   readonly budget?: RecordBudget;
+}
+
+/** A typed name for one context entry: `MAIL_OPTIONS.get(ctx)` is a `MailConfig` or undefined. */
+export interface ContextKey<T> {
+  readonly name: string;
+  readonly description: string;
+  get(ctx: DetectorContext): T | undefined;
+}
+
+export function contextKey<T>(name: string, description: string): ContextKey<T> {
+  return { name, description, get: (ctx) => ctx[name] as T | undefined };
 }
 
 export interface Detector<K extends RecordKind = RecordKind> extends DetectorInfo<K> {

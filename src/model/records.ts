@@ -44,6 +44,22 @@ export interface MailRecord {
   readonly kind: 'mail';
   readonly source: SourceRef;
   readonly raw: Uint8Array;
+  /** What the SMTP session said about it, when the message comes from a mail flow (a milter, a door). */
+  readonly envelope?: Envelope;
+}
+
+/** The SMTP envelope of a message in flight: what the connecting client said, not the headers. */
+export interface Envelope {
+  /** The connecting client's address (for SPF). */
+  readonly clientIp?: string;
+  /** The client's name as the server resolved it, when known. */
+  readonly clientName?: string;
+  /** The HELO/EHLO name. */
+  readonly helo?: string;
+  /** MAIL FROM (the envelope sender; empty for bounces). */
+  readonly mailFrom?: string;
+  /** RCPT TO addresses. */
+  readonly rcptTo?: readonly string[];
 }
 
 /**
@@ -139,6 +155,23 @@ export type VigilRecord =
   | DnsQuery;
 
 export type RecordKind = VigilRecord['kind'];
+
+/** Every record kind, for detectors that take any (the indicator matcher). */
+export const RECORD_KINDS = [
+  'file',
+  'file.entry',
+  'mail',
+  'exchange.httpproxy',
+  'exchange.ecp',
+  'exchange.oab',
+  'iis.w3c',
+  'dns.query',
+  'log.header',
+  'winevent',
+  'exchange.server',
+] as const satisfies readonly RecordKind[];
+// A kind added to VigilRecord and not listed above fails to compile here.
+const _allKinds: Exclude<RecordKind, (typeof RECORD_KINDS)[number]> extends never ? true : never = true;
 export type RecordOf<K extends RecordKind> = Extract<VigilRecord, { kind: K }>;
 
 /** What a file is, decided from content (names only break ties). */

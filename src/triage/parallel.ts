@@ -1,5 +1,4 @@
-import type { SigmaConfig } from '../rules/sigma/detector.ts';
-import type { MailConfig } from '../mail/detector.ts';
+import type { EngineOptions } from '../engine/engine.ts';
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -75,11 +74,8 @@ export interface WorkerJob {
   readonly entries: readonly Entry[];
   readonly detectorIds: readonly string[];
   readonly readerKinds: readonly string[];
-  readonly intelFeeds: readonly string[];
-  readonly builtinIntel: boolean;
-  readonly yara: readonly string[];
-  readonly sigma?: SigmaConfig;
-  readonly mail?: MailConfig;
+  /** Each worker loads its own engine from these (plain data crosses threads; indexes do not). */
+  readonly engine: EngineOptions;
   /** Milliseconds a detector may spend on one record (--record-budget); the default when absent. */
   readonly recordBudgetMs?: number;
 }

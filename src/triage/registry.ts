@@ -55,6 +55,9 @@ function lazyDetector(id: string, kinds: readonly RecordKind[], load: () => AnyD
     get rules() {
       return get().rules;
     },
+    get options() {
+      return get().options;
+    },
     create(ctx) {
       let run: ReturnType<AnyDetector['create']> | undefined;
       return { onRecord: (rec, emit) => (run ??= get().create(ctx)).onRecord(rec, emit) };
@@ -62,16 +65,23 @@ function lazyDetector(id: string, kinds: readonly RecordKind[], load: () => AnyD
   };
 }
 
-const attachmentDetector = lazyDetector(
+export const attachmentDetector = lazyDetector(
   'mail.attachment',
   ['mail'],
   () => (require('../mail/attachments.ts') as typeof import('../mail/attachments.ts')).attachmentDetector,
 );
-const mailVerdictDetector = lazyDetector(
+export const mailVerdictDetector = lazyDetector(
   'mail.verdict',
   ['mail'],
   () => (require('../mail/detector.ts') as typeof import('../mail/detector.ts')).mailVerdictDetector,
 );
+
+import type { ObserverTable } from '../model/observable.ts';
+import { observeFile } from '../io/observables.ts';
+import { claimOrionBuild } from '../supplychain/observables.ts';
+import { observeDnsQuery } from '../dns/observables.ts';
+import { observeMail } from '../mail/observables.ts';
+import { observeLogLine } from '../exchange/observables.ts';
 
 /**
  * What Vigil knows how to read and what it looks for. New capabilities register here: a reader
@@ -135,6 +145,21 @@ export const EXCHANGE_DETECTORS: readonly AnyDetector[] = [
   orionDetector,
   sigmaDetector,
 ];
+
+/**
+ * What each record kind shows the indicator matcher, by its source (a new source adds its observer
+ * here; nothing in src/intel changes).
+ */
+export const OBSERVER_TABLE: ObserverTable = {
+  file: { observers: [claimOrionBuild, observeFile] },
+  'file.entry': { observers: [claimOrionBuild, observeFile] },
+  'dns.query': { observers: [observeDnsQuery] },
+  mail: { observers: [observeMail] },
+  'iis.w3c': { observers: [observeLogLine], lineFilter: true },
+  'exchange.httpproxy': { observers: [observeLogLine], lineFilter: true },
+  'exchange.ecp': { observers: [observeLogLine], lineFilter: true },
+  'exchange.oab': { observers: [observeLogLine], lineFilter: true },
+};
 
 /** Every detector, by id (worker threads rebuild their detector lists from ids). */
 export const ALL_DETECTORS: readonly AnyDetector[] = [...new Set([...DETECTORS, ...EXCHANGE_DETECTORS])];

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Scanner } from './scan.ts';
 import { ALL_DETECTORS, READERS } from './registry.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
-import { buildIndex } from '../intel/builtin.ts';
+import { loadEngine } from '../engine/engine.ts';
 import type { WorkerJob, WorkerMessage } from './parallel.ts';
 import type { FileKind } from '../model/records.ts';
 
@@ -18,7 +18,7 @@ try {
   const readers = Object.fromEntries(
     Object.entries(READERS).filter(([k]) => job.readerKinds.includes(k)),
   ) as typeof READERS;
-  const { index } = buildIndex(job.intelFeeds, job.builtinIntel);
+  const engine = loadEngine(job.engine);
   const scanner = new Scanner(
     {
       detectors,
@@ -27,12 +27,7 @@ try {
         job.recordBudgetMs === undefined
           ? DEFAULT_LIMITS
           : { ...DEFAULT_LIMITS, recordBudgetMs: job.recordBudgetMs },
-      context: {
-        intel: index,
-        ...(job.yara.length ? { yara: job.yara } : {}),
-        ...(job.sigma ? { sigma: job.sigma } : {}),
-        ...(job.mail ? { mail: job.mail } : {}),
-      },
+      context: engine.context,
     },
     {
       finding: (f) => post({ t: 'finding', f }),

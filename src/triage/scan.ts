@@ -20,6 +20,8 @@ import {
 } from '../model/records.ts';
 import { DEFAULT_RECORD_BUDGET_MS, Budget } from './budget.ts';
 import type { Limits } from './limits.ts';
+import { OBSERVERS } from '../intel/context.ts';
+import { OBSERVER_TABLE } from './registry.ts';
 import { openEntry, openZip, openZipBuffer, zipEntries, type ZipFile } from './zip.ts';
 
 /**
@@ -105,7 +107,10 @@ export class Scanner {
       else sinks.finding(f);
     };
     this.budget = new Budget(config.limits.recordBudgetMs ?? DEFAULT_RECORD_BUDGET_MS);
-    const context = this.budget.ms ? { ...config.context, budget: this.budget } : config.context;
+    // The registered sources' observers, unless the caller hands others: a context with only the
+    // indicator index (tests, tools) still gets every record kind matched.
+    const base = { [OBSERVERS.name]: OBSERVER_TABLE, ...config.context };
+    const context = this.budget.ms ? { ...base, budget: this.budget } : base;
     for (const d of config.detectors) {
       const run = d.create(context);
       this.all.push({ id: d.id, run, lineFilter: d.lineFilter, seen: 0 });
@@ -119,6 +124,15 @@ export class Scanner {
 
   /** Scan each root; a root's findings are reported with paths relative to it. */
   async scan(roots: readonly string[]): Promise<ScanStats> {
+    await this.walk(roots);
+    return this.finish();
+  }
+
+  /**
+   * Scan each root without finishing: detectors that correlate across records keep their state
+   * until `finish()` (a scan session adds paths and messages, then closes).
+   */
+  async walk(roots: readonly string[]): Promise<void> {
     for (const root of roots) {
       const prefix = roots.length > 1 ? basename(root.replace(/[\\/]+$/, '')) || root : '';
       // A root the user named is followed even when it is a link; links found inside are not.
@@ -132,7 +146,11 @@ export class Scanner {
       if (st.isDirectory()) await this.walkDir(root, prefix);
       else await this.walkPath(root, prefix || basename(root), true);
     }
-    return this.finish();
+  }
+
+  /** Hand one record (e.g. a message from a mail flow) to its detectors, as a reader would. */
+  async scanRecord(rec: VigilRecord): Promise<void> {
+    await this.dispatch(rec);
   }
 
   /** Scan given entries (a share of a walk planned elsewhere, e.g. by the parallel scanner). */
@@ -143,7 +161,8 @@ export class Scanner {
     return this.finish();
   }
 
-  private async finish(): Promise<ScanStats> {
+  /** Let correlating detectors conclude (once, after the last record). */
+  async finish(): Promise<ScanStats> {
     await this.hasher.close();
     for (const [key, o] of this.overruns) {
       if (o.count < 2) continue;

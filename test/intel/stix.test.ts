@@ -4,6 +4,7 @@ import { parsePattern, PatternError } from '../../src/intel/stix/pattern.ts';
 import { IntelIndex } from '../../src/intel/index.ts';
 import { loadFeedText } from '../../src/intel/load/index.ts';
 import { intelDetector } from '../../src/intel/detectors.ts';
+import { OBSERVER_TABLE } from '../../src/triage/registry.ts';
 import type { Finding } from '../../src/model/finding.ts';
 import type { VigilRecord } from '../../src/model/records.ts';
 
@@ -118,7 +119,7 @@ test('a bundle of the spec examples: indexed, evaluated per record, or rejected 
 
 async function run(index: IntelIndex, rec: VigilRecord): Promise<Finding[]> {
   const out: Finding[] = [];
-  await intelDetector.create({ intel: index }).onRecord(rec, (f) => out.push(f));
+  await intelDetector.create({ intel: index, observers: OBSERVER_TABLE }).onRecord(rec, (f) => out.push(f));
   return out;
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type * as YaraXModule from '@litko/yara-x';
 import type { YaraX } from '@litko/yara-x';
 import { lazyModule } from '../../io/lazy.ts';
-import { defineDetector } from '../../model/detector.ts';
+import { contextKey, defineDetector } from '../../model/detector.ts';
 import { makeFinding } from '../../model/finding.ts';
 import { isSeverity, type Severity } from '../../model/severity.ts';
 
@@ -21,6 +21,9 @@ export function compileRules(files: readonly string[]): YaraX {
   const source = files.map((f) => `// ${f}\n${readFileSync(f, 'utf8')}`).join('\n');
   return yarax().compile(source, { defineVariables: { filename: '' } });
 }
+
+/** Extra YARA rule files in a scan's context (--yara). */
+export const YARA_FILES = contextKey<readonly string[]>('yara', 'extra YARA rule files (--yara)');
 
 let builtin: YaraX | null = null;
 
@@ -50,8 +53,9 @@ export const yaraDetector = defineDetector({
   description: 'YARA rules (Vigil web-shell rules plus --yara files) over collected files, through YARA-X',
   kinds: ['file'],
   rules: [{ id: 'yara.match', title: 'YARA rule matched' }],
+  options: [YARA_FILES],
   create(ctx) {
-    const user = ctx.yara ?? [];
+    const user = YARA_FILES.get(ctx) ?? [];
     // Compiled at the first file that needs it: a start that scans no such file pays nothing
     // (the CLI checks --yara files compile before the scan, so errors still come first).
     let compiled: YaraX | null = null;

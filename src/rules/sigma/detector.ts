@@ -1,4 +1,4 @@
-import { defineDetector, type DetectorContext } from '../../model/detector.ts';
+import { contextKey, defineDetector, type DetectorContext } from '../../model/detector.ts';
 import { makeFinding, type Finding } from '../../model/finding.ts';
 import type { LogEvent, WinEvent } from '../../model/records.ts';
 import type { Severity } from '../../model/severity.ts';
@@ -24,6 +24,12 @@ const SEVERITY: Readonly<Record<SigmaLevel, Severity>> = {
   critical: 'critical',
 };
 
+/** The Sigma rules and options in a scan's context. */
+export const SIGMA_OPTIONS = contextKey<SigmaConfig>(
+  'sigma',
+  'Sigma rule files and folders (--sigma), with their options',
+);
+
 // Compiled rule sets are pure data: one per configuration per thread, however many scans use it.
 const cache = new Map<string, SigmaRuleSet>();
 export function ruleSetFor(cfg: SigmaConfig): SigmaRuleSet {
@@ -37,6 +43,12 @@ export function ruleSetFor(cfg: SigmaConfig): SigmaRuleSet {
     cache.set(key, rs);
   }
   return rs;
+}
+
+/** Read and compile a configuration's rules again (a server's reload), replacing the cached set. */
+export function reloadRuleSet(cfg: SigmaConfig): SigmaRuleSet {
+  cache.delete(JSON.stringify(cfg));
+  return ruleSetFor(cfg);
 }
 
 export function sigmaFinding(
@@ -82,8 +94,10 @@ export const sigmaDetector = defineDetector({
   description: 'Sigma rules given with --sigma, over Windows events (EVTX, XML, CSV) and IIS logs',
   kinds: ['winevent', 'iis.w3c'],
   rules: [],
+  options: [SIGMA_OPTIONS],
   create(ctx: DetectorContext) {
-    const rs = ctx.sigma ? ruleSetFor(ctx.sigma) : undefined;
+    const cfg = SIGMA_OPTIONS.get(ctx);
+    const rs = cfg ? ruleSetFor(cfg) : undefined;
     return {
       onRecord(rec, emit) {
         if (!rs) return;

@@ -1,7 +1,7 @@
 import pc from 'picocolors';
-import type { Finding } from '../../model/finding.ts';
-import { formatBytes, where, type Report } from '../../report/report.ts';
-import { esc, type HtmlSection } from '../../report/html.ts';
+import type { Finding } from '../model/finding.ts';
+import { formatBytes, where, type Report } from './report.ts';
+import { esc, type HtmlSection } from './html.ts';
 
 /**
  * The SUNBURST victim report as text: per host id the decoded domain, status, first/last seen,
