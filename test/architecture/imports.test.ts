@@ -57,9 +57,12 @@ test('src/model imports nothing outside src/model', () => {
 });
 
 test('src/intel imports no source (only the model, io utilities and itself)', () => {
-  const allowed = new Set(['intel', 'model', 'io']);
+  // rules/safe-regex.ts is the linear-time regex utility every pattern goes through (a ReDoS guard).
+  const allowed = new Set(['intel', 'model', 'io', 'rules/safe-regex.ts']);
   const bad = [...graph].flatMap(([from, tos]) =>
-    folder(from) === 'intel' ? tos.filter((t) => !allowed.has(folder(t))).map((t) => `${from} → ${t}`) : [],
+    folder(from) === 'intel'
+      ? tos.filter((t) => !allowed.has(folder(t)) && !allowed.has(t)).map((t) => `${from} → ${t}`)
+      : [],
   );
   assert.deepEqual(bad, []);
 });

@@ -33,9 +33,9 @@ test('scan() over the example incident gives the findings `vigil triage --format
   const cli = vigil(['triage', EXAMPLE, '--format', 'jsonl', '--quiet']);
   assert.equal(cli.code, 1);
   const expected = cli.stdout.trim().split('\n').sort();
-  assert.equal(lib.length, 29);
+  assert.equal(lib.length, 31);
   assert.deepEqual(lib, expected);
-  assert.equal(summary.findings, 29);
+  assert.equal(summary.findings, 31);
   assert.equal(summary.problems, 0);
   assert.deepEqual(summary.roots, [EXAMPLE]);
   // The per-server verdict is concluded at the end, from the Exchange findings.
@@ -145,7 +145,7 @@ test('the README example (examples/library.ts) runs and prints what it promises'
     lines.includes('critical exchange.verdict  exchange/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG'),
   );
   assert.deepEqual(lines.slice(-2), [
-    '29 findings in 11 files',
+    '31 findings in 12 files',
     'reject (score 12): ATTACH_DISK_IMAGE, ATTACH_NAME_IOC, REPLYTO_DIVERGES, LURE_DOCUMENTS, FROM_DOMAIN_NOT_ON_PATH',
   ]);
 });
