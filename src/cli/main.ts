@@ -7,6 +7,7 @@ import { intelCommand } from './intel.ts';
 import { exchangeCommand } from './exchange.ts';
 import { setRawArgs, sigmaCommand } from './sigma.ts';
 import { mailCommand } from './mail.ts';
+import { serveCommand } from './serve.ts';
 import { EXIT_USAGE_OR_INPUT, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   exchangeCommand(program);
   sigmaCommand(program);
   mailCommand(program);
+  serveCommand(program);
   detectorsCommand(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program)) {
