@@ -79,8 +79,8 @@ export function createSpamdDoor(verdicts: Verdicts, log: Logger, opts: SpamdDoor
       });
 
     // The request head: up to the blank line (a bare PING line of old clients ends it too).
-    let headEnd = -1;
-    let headText = '';
+    let headEnd: number;
+    let headText: string;
     for (;;) {
       headEnd = buf.indexOf('\r\n\r\n');
       if (headEnd >= 0) {
