@@ -182,9 +182,9 @@ export function createSpamdDoor(verdicts: Verdicts, log: Logger, opts: SpamdDoor
       case 'HEADERS': {
         // An oversize message was not kept: nothing to rewrite, so the client keeps its copy.
         if (oversize) break;
-        const { header, rest } = rewrittenHeader(body, o, f);
+        const { header, rest, eol } = rewrittenHeader(body, o, f);
         out =
-          method === 'PROCESS' ? Buffer.concat([header, rest]) : Buffer.concat([header, Buffer.from('\r\n')]);
+          method === 'PROCESS' ? Buffer.concat([header, rest]) : Buffer.concat([header, Buffer.from(eol)]);
         break;
       }
     }

@@ -57,7 +57,11 @@ export function report(o: Outcome, f: SpamFacts): string {
 const DROP = /^(?:x-spam-flag|x-spam-status|x-spam-score|x-spam-level|x-vigil-[a-z-]+):/i;
 
 /** The message's header block with stale spam headers removed and ours added at its end. */
-export function rewrittenHeader(raw: Buffer, o: Outcome, f: SpamFacts): { header: Buffer; rest: Buffer } {
+export function rewrittenHeader(
+  raw: Buffer,
+  o: Outcome,
+  f: SpamFacts,
+): { header: Buffer; rest: Buffer; eol: string } {
   const end = headerEnd(raw);
   const eol = raw.indexOf('\r\n') >= 0 && raw.indexOf('\r\n') <= raw.indexOf('\n') ? '\r\n' : '\n';
   const head = raw.subarray(0, end).toString('latin1');
@@ -80,6 +84,7 @@ export function rewrittenHeader(raw: Buffer, o: Outcome, f: SpamFacts): { header
   const text = [...kept, ...add.map(([n, v]) => `${n}: ${v.replace(/\r\n/g, eol)}`)].join(eol) + eol;
   const sep = raw.subarray(end, end + (raw[end] === 0x0d ? 4 : 2));
   return {
+    eol,
     header: Buffer.from(text, 'latin1'),
     rest:
       end < raw.length ? Buffer.concat([Buffer.from(eol), raw.subarray(end + sep.length)]) : Buffer.alloc(0),
