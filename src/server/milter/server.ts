@@ -33,9 +33,12 @@ export function createMilterServer(handler: MilterHandler, opts: MilterServerOpt
   const server = createServer((socket) => {
     if (!connections.add(socket)) return;
     socket.setNoDelay(true);
-    socket.setTimeout(opts.idleMs ?? 600_000, () => socket.destroy());
     socket.on('error', () => {});
     const s = new MilterSession(socket, handler, sessionOpts);
+    // Idle means the peer is silent; while we compute an answer, the silence is ours.
+    socket.setTimeout(opts.idleMs ?? 600_000, () => {
+      if (!s.busy) socket.destroy();
+    });
     sessions.add(s);
     socket.once('close', () => sessions.delete(s));
   });

@@ -117,6 +117,8 @@ export function createRspamdDoor(verdicts: Verdicts, log: Logger, opts: RspamdDo
     const ip = first(h['ip']);
     const helo = first(h['helo']);
     const queueId = first(h['queue-id'])?.slice(0, 64);
+    // While the verdict is computed the client waits: the verdict's own time limit applies.
+    req.socket.setTimeout(0);
     const o = await verdicts.judge(
       raw,
       {
@@ -142,6 +144,7 @@ export function createRspamdDoor(verdicts: Verdicts, log: Logger, opts: RspamdDo
       ...(read.size > max ? { Connection: 'close' } : {}),
     });
     res.end(out);
+    req.socket.setTimeout(opts.idleMs ?? 120_000);
     if (read.size > max) req.socket.destroySoon();
   }
 

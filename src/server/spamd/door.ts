@@ -151,6 +151,7 @@ export function createSpamdDoor(verdicts: Verdicts, log: Logger, opts: SpamdDoor
       }
     }
     const size = oversize ? declared : body.length;
+    socket.setTimeout(0); // the verdict's own time limit applies, not the idle one
     const o = await verdicts.judge(
       body,
       {},
