@@ -173,13 +173,41 @@ async function apiBench(label: string, db: string): Promise<void> {
   const token = (await createToken(store, { kind: 'analyst' }, 'bench')).token;
   const api = await startApi({ addr: '127.0.0.1:0', db: store });
   const base = await latency(api.url, token, '/api/me');
+  // Cold: the store changed just before (an import), so the list is computed afresh.
+  const cold: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const line = JSON.stringify({
+      rule: 'x.y',
+      title: 't',
+      severity: 'low',
+      source: { path: `c${i}` },
+      evidence: {},
+    });
+    await store.db
+      .transaction()
+      .execute((trx) =>
+        importLinesIn(trx, store, [[{ number: 1, text: line }]], {
+          org: 'cold',
+          source: 'bench',
+          actor: 'bench',
+        }),
+      );
+    const t = performance.now();
+    const r = await fetch(`${api.url}/api/orgs`, { headers: { authorization: `Bearer ${token}` } });
+    await r.arrayBuffer();
+    cold.push(performance.now() - t);
+  }
+  cold.sort((a, b) => a - b);
   const orgs = await latency(api.url, token, '/api/orgs');
   const summary = await latency(api.url, token, '/api/summary');
   console.log(
     `  ${label}: GET /api/me (baseline: auth + a tiny answer) p50 ${base.p50.toFixed(1)} ms, p95 ${base.p95.toFixed(1)} ms`,
   );
   console.log(
-    `  ${label}: GET /api/orgs p50 ${orgs.p50.toFixed(0)} ms, p95 ${orgs.p95.toFixed(0)} ms (${(orgs.bytes / 1e6).toFixed(1)} MB, ` +
+    `  ${label}: GET /api/orgs just after a change (computed afresh): median ${cold[2]!.toFixed(0)} ms, worst of 5 ${cold[4]!.toFixed(0)} ms`,
+  );
+  console.log(
+    `  ${label}: GET /api/orgs unchanged store p50 ${orgs.p50.toFixed(0)} ms, p95 ${orgs.p95.toFixed(0)} ms (${(orgs.bytes / 1e6).toFixed(1)} MB, ` +
       `${(orgs.p95 / base.p95).toFixed(0)}× the baseline)${orgs.p95 < 200 ? '' : '  — over the 200 ms goal'}`,
   );
   console.log(

@@ -5,7 +5,7 @@ import type { Store } from './open.ts';
 import type { DB } from './schema.ts';
 import { lineBatches } from '../io/lines.ts';
 import { checkFinding, MAX_FINDING_BYTES, parseFindingLine, type StoredFinding } from './finding-line.ts';
-import { addSeverityCounts, lockOrg, refreshHosts, refreshOrg } from './derive.ts';
+import { addSeverityCounts, bumpVersion, lockOrg, refreshHosts, refreshOrg } from './derive.ts';
 import type { Finding } from '../model/finding.ts';
 import { checkOrgName } from './org-name.ts';
 
@@ -326,6 +326,7 @@ class ImportWriter {
       })
       .where('id', '=', this.importId)
       .execute();
+    await bumpVersion(this.trx);
     return {
       org: this.opts.org,
       source: this.opts.source,
