@@ -13,6 +13,7 @@ for (const b of [
   'regex.ts',
   'mail.ts',
   'mailflow.ts',
+  'store.ts',
 ]) {
   const r = spawnSync(process.execPath, [join(import.meta.dirname, b)], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);

@@ -27,6 +27,7 @@ import { compileRules } from '../exchange/checks/yara.ts';
 import { ruleSetFor, type SigmaConfig } from '../rules/sigma/detector.ts';
 import type { SigmaLevel } from '../rules/sigma/rule.ts';
 import type { MailConfig } from '../mail/detector.ts';
+import { checkOrgName } from '../store/org-name.ts';
 
 const SIGMA_LEVELS: readonly SigmaLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
 
@@ -47,6 +48,9 @@ export interface CommonOptions {
   recordBudget?: string;
   /** Set by `mail scan`: scoring options for the mail.verdict detector. */
   mailConfig?: MailConfig;
+  /** Also write the findings to the case store, under this organisation. */
+  org?: string;
+  db?: string;
 }
 
 /** Options every scanning command shares. */
@@ -76,6 +80,11 @@ export function addCommonOptions(cmd: Command): Command {
     .option(
       '--record-budget <ms>',
       `milliseconds a detector may spend on one record before it is reported and, for Sigma, stopped for that record; 0 = no budget (default ${DEFAULT_RECORD_BUDGET_MS})`,
+    )
+    .option('--org <name>', 'also write the findings to the case store, under this organisation')
+    .option(
+      '--db <url>',
+      'the case store for --org: SQLite file (default ./vigil.db), sqlite:PATH, postgres://…',
     );
 }
 
@@ -212,6 +221,9 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   const failOn: Severity = opts.failOn;
   const recordBudgetMs = recordBudgetOption(opts.recordBudget);
   const format = chooseFormat(opts.format, opts.out);
+  if (opts.db !== undefined && opts.org === undefined) throw new UsageError('--db needs --org ORG');
+  const orgProblem = opts.org !== undefined ? checkOrgName(opts.org) : null;
+  if (orgProblem) throw new UsageError(`--org: ${orgProblem}`);
   for (const p of paths) {
     try {
       await stat(p);
@@ -353,6 +365,23 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   }
 
   findings.sort(compareFindings);
+  if (opts.org !== undefined) {
+    try {
+      const { storeFindings } = await import('../store/sink.ts');
+      const r = await storeFindings(opts.db, opts.org, findings, `vigil ${cmd.command} ${paths.join(' ')}`);
+      if (!opts.quiet)
+        process.stderr.write(
+          `vigil: ${printable(`case store ${r.where}: ${r.added} findings added to ${opts.org}, ${r.duplicates} already there`)}\n`,
+        );
+    } catch (e) {
+      problems.push({
+        level: 'error',
+        source: { path: opts.db ?? 'vigil.db' },
+        message: `case store: ${(e as Error).message}`,
+      });
+      if (!opts.quiet) process.stderr.write(`vigil: ${printable(`case store: ${(e as Error).message}`)}\n`);
+    }
+  }
   const base = paths.length === 1 ? await baseDir(paths[0]!) : undefined;
   const report: Report = {
     tool: { name: 'vigil', version: VERSION },
