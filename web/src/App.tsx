@@ -1,6 +1,6 @@
 // The shell: login until a token is accepted, then the overview or one organisation.
 import { useEffect, useState } from 'preact/hooks';
-import { setUnauthorizedHandler } from './api.ts';
+import { api, setUnauthorizedHandler, type Me } from './api.ts';
 import { clearToken, getToken } from './session.ts';
 import { useRoute } from './route.ts';
 import { Login } from './views/Login.tsx';
@@ -11,6 +11,12 @@ export function App() {
   const [authed, setAuthed] = useState(() => getToken() != null);
   const [expired, setExpired] = useState(false);
   const route = useRoute();
+  const [me, setMe] = useState<Me | null>(null);
+
+  useEffect(() => {
+    if (!authed) return;
+    api.me().then(setMe, () => setMe(null));
+  }, [authed]);
 
   useEffect(() => {
     setUnauthorizedHandler(() => {
@@ -45,6 +51,11 @@ export function App() {
           Vigil
         </a>
         <span class="tagline">Who was hit · what was done · what to patch</span>
+        {me && (
+          <span class="who" title="The role of this token">
+            {me.label} · {me.role === 'org' ? `${me.org ?? ''} only` : me.role}
+          </span>
+        )}
         <button
           type="button"
           class="link"
@@ -57,7 +68,11 @@ export function App() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        {route.view === 'org' ? <OrgView key={route.org} org={route.org} /> : <Overview />}
+        {route.view === 'org' ? (
+          <OrgView key={route.org} org={route.org} canTriage={me?.role !== 'org'} />
+        ) : (
+          <Overview />
+        )}
       </main>
     </>
   );

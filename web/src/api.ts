@@ -19,7 +19,7 @@ export interface OrgRow {
   hosts: number;
   findings: Counts;
   sunburst: { victims: number };
-  mail: { campaigns: number; malicious: number };
+  mail: { campaigns: number; malicious: number; maliciousCampaigns?: number };
   lastImport: string | null;
 }
 
@@ -36,18 +36,13 @@ export interface SourceRef {
   offset?: number;
 }
 
-export interface StatusChange {
-  status: Status;
-  by?: string | null;
-  at?: string | null;
-  note?: string | null;
-}
-
+/** A finding as vigil writes it (DESIGN.md), with the store's id and current status beside it. */
 export interface Finding {
-  id: string | number;
+  id: number;
   rule: string;
   title: string;
   severity: Severity;
+  status: Status;
   cve?: string[];
   attack?: string[];
   time?: string | null;
@@ -55,7 +50,18 @@ export interface Finding {
   source?: SourceRef | null;
   evidence?: Record<string, unknown> | null;
   remediation?: string | null;
-  status?: Status | StatusChange | null;
+}
+
+/** One row of GET /api/orgs/:org/findings: the store's columns and the finding as imported. */
+interface FindingItem {
+  id: number;
+  rule: string;
+  severity: Severity;
+  time: string | null;
+  host: string | null;
+  title: string;
+  status: Status;
+  finding: Record<string, unknown> | null;
 }
 
 export interface FindingsPage {
@@ -63,29 +69,87 @@ export interface FindingsPage {
   next: string | null;
 }
 
-export interface HostRow {
-  host: string;
-  verdict: Verdict;
-  build?: string | null;
-  buildThen?: string | null;
-  product?: string | null;
-  fix?: string | null;
-  [k: string]: unknown;
+export interface StatusEntry {
+  status: Status;
+  actor: string;
+  reason: string;
+  at: string;
 }
 
-export interface OrgDetail {
-  org: string;
+export interface FindingDetail {
+  id: number;
+  status: Status;
+  history: StatusEntry[];
+}
+
+export interface HostView {
+  name: string;
   verdict: Verdict;
-  hosts: HostRow[];
-  campaigns: Record<string, unknown>[];
-  victims: Record<string, unknown>[];
-  [k: string]: unknown;
+  firstActivity: string | null;
+  build: {
+    now: string | null;
+    nowVerdict: string | null;
+    label: string | null;
+    atFirstActivity: string | null;
+    exposedAtFirstActivity: boolean | null;
+  };
+  fix: string | null;
+  attackerIps: string[];
+}
+
+export interface Campaign {
+  findingId: number;
+  campaign: string;
+  action: string;
+  size: number;
+  orgs: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  subjects: string[];
+  senders: string[];
+  status: Status;
+}
+
+export interface Victim {
+  findingId: number;
+  uid: string;
+  domain: string | null;
+  stage: string | null;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  status: Status;
+}
+
+export interface RuleCount {
+  rule: string;
+  count: number;
+  worst: Severity;
+  first: string | null;
+  last: string | null;
+}
+
+export interface OrgDetail extends Omit<OrgRow, 'hosts'> {
+  hosts: HostView[];
+  hostCount: number;
+  campaigns: Campaign[];
+  victims: Victim[];
+  rules: RuleCount[];
+}
+
+export type TimelineDay = { day: string } & Counts;
+
+export interface Me {
+  role: 'admin' | 'analyst' | 'org';
+  org: string | null;
+  label: string;
 }
 
 export interface FindingsQuery {
   severity?: string;
   rule?: string;
   host?: string;
+  status?: string;
+  q?: string;
   limit?: number;
   cursor?: string | null;
 }
@@ -106,8 +170,14 @@ export function setUnauthorizedHandler(fn: () => void): void {
   onUnauthorized = fn;
 }
 
-async function call<T>(method: string, path: string, body?: unknown, token = getToken()): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  accept: 'json' | 'text' = 'json',
+): Promise<T> {
+  const token = getToken();
+  const headers: Record<string, string> = { accept: accept === 'json' ? 'application/json' : '*/*' };
   if (token) headers['authorization'] = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
@@ -140,16 +210,37 @@ async function call<T>(method: string, path: string, body?: unknown, token = get
     throw new ApiError(res.status, message);
   }
   if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+  return (accept === 'json' ? await res.json() : await res.text()) as T;
 }
 
 /** Organisation names are kept as given (Unicode, spaces, slashes): always percent-encoded in paths. */
 export const orgPath = (org: string) => `api/orgs/${encodeURIComponent(org)}`;
 
+const query = (q: Record<string, string | number | null | undefined>) => {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v != null && v !== '') p.set(k, String(v));
+  const qs = p.toString();
+  return qs ? `?${qs}` : '';
+};
+
+/** The list row and the finding as imported, as one object (the store's id and status win). */
+function toFinding(i: FindingItem): Finding {
+  return {
+    ...(i.finding ?? {}),
+    id: i.id,
+    rule: i.rule,
+    severity: i.severity,
+    time: i.time,
+    host: i.host,
+    title: i.title,
+    status: i.status,
+  };
+}
+
 export const api = {
   /** Checks a token before keeping it (does not end a session on 401: the form shows the error). */
   async check(token: string): Promise<boolean> {
-    const res = await fetch('api/summary', {
+    const res = await fetch('api/me', {
       headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
       credentials: 'omit',
       cache: 'no-store',
@@ -158,46 +249,26 @@ export const api = {
     if (!res.ok) throw new ApiError(res.status, `${res.status} ${res.statusText}`);
     return true;
   },
+  me: () => call<Me>('GET', 'api/me'),
   summary: () => call<Summary>('GET', 'api/summary'),
   orgs: () => call<OrgRow[]>('GET', 'api/orgs'),
   org: (org: string) => call<OrgDetail>('GET', orgPath(org)),
-  findings(org: string, q: FindingsQuery): Promise<FindingsPage> {
-    const p = new URLSearchParams();
-    if (q.severity) p.set('severity', q.severity);
-    if (q.rule) p.set('rule', q.rule);
-    if (q.host) p.set('host', q.host);
-    if (q.limit) p.set('limit', String(q.limit));
-    if (q.cursor) p.set('cursor', q.cursor);
-    const qs = p.toString();
-    return call<FindingsPage>('GET', `${orgPath(org)}/findings${qs ? `?${qs}` : ''}`);
+  async findings(org: string, q: FindingsQuery): Promise<FindingsPage> {
+    const page = await call<{ findings: FindingItem[]; next: string | null }>(
+      'GET',
+      `${orgPath(org)}/findings${query({ ...q })}`,
+    );
+    return { findings: page.findings.map(toFinding), next: page.next };
   },
-  setStatus: (id: Finding['id'], status: Status, note?: string) =>
-    call<unknown>('PATCH', `api/findings/${encodeURIComponent(String(id))}`, {
-      status,
-      ...(note ? { note } : {}),
-    }),
+  timeline: (org: string, q: Pick<FindingsQuery, 'severity' | 'rule' | 'host' | 'q'> = {}) =>
+    call<{ days: TimelineDay[] }>('GET', `${orgPath(org)}/timeline${query(q)}`).then((r) => r.days),
+  /** Every finding matching the filters, streamed by the server as CSV or JSON Lines. */
+  export: (org: string, format: 'csv' | 'jsonl', q: Omit<FindingsQuery, 'limit' | 'cursor'>) =>
+    call<string>('GET', `${orgPath(org)}/export${query({ ...q, format })}`, undefined, 'text'),
+  finding: (id: number) => call<FindingDetail>('GET', `api/findings/${id}`),
+  setStatus: (id: number, status: Status, reason?: string) =>
+    call<FindingDetail>('PATCH', `api/findings/${id}`, { status, ...(reason ? { reason } : {}) }),
 };
 
-/** Every finding matching `q`, page by page through the cursor, up to `cap` (for charts and exports). */
-export async function allFindings(
-  org: string,
-  q: Omit<FindingsQuery, 'cursor' | 'limit'>,
-  cap: number,
-  onProgress?: (n: number) => void,
-): Promise<{ findings: Finding[]; complete: boolean }> {
-  const out: Finding[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: FindingsPage = await api.findings(org, { ...q, limit: 500, cursor });
-    out.push(...page.findings);
-    onProgress?.(out.length);
-    cursor = page.next;
-  } while (cursor && out.length < cap);
-  return { findings: out, complete: cursor == null };
-}
-
-export function statusOf(f: Finding): Status {
-  const s = f.status;
-  if (!s) return 'open';
-  return typeof s === 'string' ? s : s.status;
-}
+/** Findings that count: every status but false positive. */
+export const LIVE = 'open,triaged,remediated';

@@ -1,6 +1,6 @@
 // One finding: a one-line summary that opens (click, Enter or Space) onto its evidence and actions.
-import { useState } from 'preact/hooks';
-import { api, statusOf, type Finding, type Status } from '../api.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { api, type Finding, type FindingDetail, type Status } from '../api.ts';
 import { sourceText, STATUS_LABEL, utc } from '../format.ts';
 import { Evidence } from './Evidence.tsx';
 import { SeverityBadge, StatusBadge } from './Badges.tsx';
@@ -12,21 +12,34 @@ const ACTIONS: { status: Status; label: string }[] = [
   { status: 'open', label: 'Reopen' },
 ];
 
-export function FindingRow(p: { finding: Finding; onChanged: () => void }) {
+export function FindingRow(p: { finding: Finding; canTriage: boolean; onChanged: () => void }) {
   const f = p.finding;
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState('');
-  const status = statusOf(f);
-  const detailId = `f-${String(f.id).replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  const change = f.status && typeof f.status === 'object' ? f.status : null;
+  const [detail, setDetail] = useState<FindingDetail | null>(null);
+  const status = f.status;
+  const detailId = `finding-${f.id}`;
+
+  // The status history (who, when, why) is read when the finding is opened.
+  useEffect(() => {
+    if (!open) return;
+    let live = true;
+    api.finding(f.id).then(
+      (d) => live && setDetail(d),
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  }, [open, f.id, f.status]);
 
   async function mark(s: Status) {
     setBusy(true);
     setError(null);
     try {
-      await api.setStatus(f.id, s, note.trim() || undefined);
+      setDetail(await api.setStatus(f.id, s, note.trim() || undefined));
       setNote('');
       p.onChanged();
     } catch (e) {
@@ -79,9 +92,16 @@ export function FindingRow(p: { finding: Finding; onChanged: () => void }) {
               <dt>Status</dt>
               <dd>
                 {STATUS_LABEL[status] ?? String(status)}
-                {change?.by ? ` by ${change.by}` : ''}
-                {change?.at ? ` at ${utc(change.at)}` : ''}
-                {change?.note ? ` — ${change.note}` : ''}
+                {!!detail?.history.length && (
+                  <ol class="history">
+                    {detail.history.map((h, i) => (
+                      <li key={i}>
+                        {STATUS_LABEL[h.status] ?? h.status} by {h.actor} at {utc(h.at)}
+                        {h.reason ? ` — ${h.reason}` : ''}
+                      </li>
+                    ))}
+                  </ol>
+                )}
               </dd>
             </div>
           </dl>
@@ -93,35 +113,37 @@ export function FindingRow(p: { finding: Finding; onChanged: () => void }) {
               <p class="remediation">{f.remediation}</p>
             </>
           )}
-          <div class="actions">
-            <label>
-              <span>Note (optional)</span>
-              <input
-                type="text"
-                maxLength={500}
-                value={note}
-                onInput={(e) => setNote(e.currentTarget.value)}
-              />
-            </label>
-            <span role="group" aria-label="Mark as">
-              {ACTIONS.filter((a) => a.status !== status).map((a) => (
-                <button
-                  type="button"
-                  key={a.status}
-                  disabled={busy}
-                  class={`mark mark-${a.status}`}
-                  onClick={() => void mark(a.status)}
-                >
-                  {a.label}
-                </button>
-              ))}
-            </span>
-            {error && (
-              <p class="error" role="alert">
-                {error}
-              </p>
-            )}
-          </div>
+          {p.canTriage && (
+            <div class="actions">
+              <label>
+                <span>Reason (optional)</span>
+                <input
+                  type="text"
+                  maxLength={2000}
+                  value={note}
+                  onInput={(e) => setNote(e.currentTarget.value)}
+                />
+              </label>
+              <span role="group" aria-label="Mark as">
+                {ACTIONS.filter((a) => a.status !== status).map((a) => (
+                  <button
+                    type="button"
+                    key={a.status}
+                    disabled={busy}
+                    class={`mark mark-${a.status}`}
+                    onClick={() => void mark(a.status)}
+                  >
+                    {a.label}
+                  </button>
+                ))}
+              </span>
+              {error && (
+                <p class="error" role="alert">
+                  {error}
+                </p>
+              )}
+            </div>
+          )}
         </div>
       )}
     </li>

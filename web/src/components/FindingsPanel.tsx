@@ -1,120 +1,70 @@
-// Question 2 in detail: an organisation's findings, most severe first, filtered by the API
-// (severity, rule, host), paged through its cursor; a text search runs over the findings loaded
-// for the timeline. Export takes every finding that matches the filters, not just this page.
-import { useMemo, useState } from 'preact/hooks';
-import { allFindings, api, SEVERITIES, statusOf, type Finding, type FindingsQuery } from '../api.ts';
+// Question 2 in detail: an organisation's findings, most severe first, filtered and searched by
+// the API (severity, rule, host, status, title text), paged through its cursor. Export asks the
+// API for every finding that matches the filters, not just this page.
+import { useEffect, useState } from 'preact/hooks';
+import { api, SEVERITIES, STATUSES, type FindingsQuery } from '../api.ts';
 import { useLoad } from '../load.ts';
-import { num, SEVERITY_LABEL, sourceText } from '../format.ts';
-import { safeName, toCsv, toJsonl } from '../export.ts';
+import { num, SEVERITY_LABEL, STATUS_LABEL } from '../format.ts';
+import { safeName } from '../export.ts';
 import { ExportButtons } from './ExportButtons.tsx';
 import { ErrorNote } from './ErrorNote.tsx';
 import { FindingRow } from './FindingRow.tsx';
 
 const PAGE_SIZES = [25, 50, 100, 200];
-const EXPORT_CAP = 100_000;
-
-const COLUMNS = [
-  'id',
-  'severity',
-  'rule',
-  'title',
-  'time',
-  'host',
-  'source',
-  'status',
-  'cve',
-  'attack',
-  'evidence',
-  'remediation',
-];
-
-function flat(f: Finding): Record<string, unknown> {
-  return {
-    ...f,
-    source: sourceText(f.source),
-    status: statusOf(f),
-    cve: (f.cve ?? []).join(' '),
-    attack: (f.attack ?? []).join(' '),
-  };
-}
-
-function haystack(f: Finding): string {
-  return `${f.title}\n${f.rule}\n${f.host ?? ''}\n${sourceText(f.source)}\n${JSON.stringify(f.evidence ?? {})}`
-    .toLocaleLowerCase()
-    .normalize('NFKC');
-}
 
 export function FindingsPanel(p: {
   org: string;
-  /** The findings loaded for the timeline (searched when a search text is given). */
-  loaded: { findings: Finding[]; complete: boolean } | undefined;
   rules: string[];
   hosts: string[];
   version: number;
+  canTriage: boolean;
   onChanged: () => void;
 }) {
   const [severity, setSeverity] = useState('');
   const [rule, setRule] = useState('');
   const [host, setHost] = useState('');
+  const [status, setStatus] = useState('');
   const [limit, setLimit] = useState(25);
   const [search, setSearch] = useState('');
+  const [q, setQ] = useState('');
   // The cursors of the pages visited so far: the last one is the page shown; Previous pops it.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const [searchPage, setSearchPage] = useState(0);
   const cursor = cursors[cursors.length - 1] ?? null;
-  const q: FindingsQuery = { severity, rule, host };
+  const filters: FindingsQuery = { severity, rule, host, status, q };
 
-  const reset = () => {
-    setCursors([null]);
-    setSearchPage(0);
-  };
+  // The search goes to the server a moment after typing stops, not on every key.
+  useEffect(() => {
+    const t = setTimeout(() => {
+      if (search.trim() !== q) {
+        setQ(search.trim());
+        setCursors([null]);
+      }
+    }, 250);
+    return () => clearTimeout(t);
+  }, [search, q]);
+
   const page = useLoad(
-    () => api.findings(p.org, { ...q, limit, cursor }),
-    [p.org, severity, rule, host, limit, cursor, p.version],
+    () => api.findings(p.org, { ...filters, limit, cursor }),
+    [p.org, severity, rule, host, status, q, limit, cursor, p.version],
   );
-
-  const needle = search.trim().toLocaleLowerCase().normalize('NFKC');
-  const matches = useMemo(() => {
-    if (!needle || !p.loaded) return null;
-    return p.loaded.findings.filter(
-      (f) =>
-        (!severity || f.severity === severity) &&
-        (!rule || f.rule === rule) &&
-        (!host || f.host === host) &&
-        haystack(f).includes(needle),
-    );
-  }, [needle, p.loaded, severity, rule, host]);
-
-  const shown: Finding[] = matches
-    ? matches.slice(searchPage * limit, (searchPage + 1) * limit)
-    : (page.data?.findings ?? []);
-  const pageNo = matches ? searchPage + 1 : cursors.length;
-  const hasNext = matches ? (searchPage + 1) * limit < matches.length : page.data?.next != null;
-  const hasPrev = pageNo > 1;
-
-  const exportAll = async () => matches ?? (await allFindings(p.org, q, EXPORT_CAP)).findings;
+  const shown = page.data?.findings ?? [];
+  const pageNo = cursors.length;
+  const on = (set: (v: string) => void) => (e: Event) => {
+    set((e.currentTarget as HTMLSelectElement).value);
+    setCursors([null]);
+  };
+  const exportAs = (format: 'csv' | 'jsonl') => () => api.export(p.org, format, filters);
 
   return (
     <section aria-labelledby="findings-h" class="panel">
       <div class="bar">
         <h2 id="findings-h">Findings</h2>
-        <ExportButtons
-          name={`${safeName(p.org)}-findings`}
-          csv={async () => toCsv((await exportAll()).map(flat), COLUMNS)}
-          jsonl={async () => toJsonl(await exportAll())}
-        />
+        <ExportButtons name={`${safeName(p.org)}-findings`} csv={exportAs('csv')} jsonl={exportAs('jsonl')} />
       </div>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter findings">
         <label>
           <span>Severity</span>
-          <select
-            name="severity"
-            value={severity}
-            onChange={(e) => {
-              setSeverity(e.currentTarget.value);
-              reset();
-            }}
-          >
+          <select name="severity" value={severity} onChange={on(setSeverity)}>
             <option value="">Any</option>
             {SEVERITIES.map((s) => (
               <option key={s} value={s}>
@@ -125,14 +75,7 @@ export function FindingsPanel(p: {
         </label>
         <label>
           <span>Rule</span>
-          <select
-            name="rule"
-            value={rule}
-            onChange={(e) => {
-              setRule(e.currentTarget.value);
-              reset();
-            }}
-          >
+          <select name="rule" value={rule} onChange={on(setRule)}>
             <option value="">Any</option>
             {[...new Set([...p.rules, ...(rule ? [rule] : [])])].sort().map((r) => (
               <option key={r} value={r}>
@@ -143,14 +86,7 @@ export function FindingsPanel(p: {
         </label>
         <label>
           <span>Host</span>
-          <select
-            name="host"
-            value={host}
-            onChange={(e) => {
-              setHost(e.currentTarget.value);
-              reset();
-            }}
-          >
+          <select name="host" value={host} onChange={on(setHost)}>
             <option value="">Any</option>
             {[...new Set([...p.hosts, ...(host ? [host] : [])])].sort().map((h) => (
               <option key={h} value={h}>
@@ -159,17 +95,27 @@ export function FindingsPanel(p: {
             ))}
           </select>
         </label>
+        <label>
+          <span>Status</span>
+          <select name="status" value={status} onChange={on(setStatus)}>
+            <option value="">Any</option>
+            <option value="open,triaged,remediated">All but false positives</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {STATUS_LABEL[s]}
+              </option>
+            ))}
+          </select>
+        </label>
         <label class="grow">
-          <span>Search</span>
+          <span>Search titles</span>
           <input
             type="search"
-            name="search"
-            placeholder="title, evidence, IP, path…"
+            name="q"
+            maxLength={200}
+            placeholder="web shell, SSRF, autodiscover…"
             value={search}
-            onInput={(e) => {
-              setSearch(e.currentTarget.value);
-              setSearchPage(0);
-            }}
+            onInput={(e) => setSearch(e.currentTarget.value)}
           />
         </label>
         <label>
@@ -179,7 +125,7 @@ export function FindingsPanel(p: {
             value={String(limit)}
             onChange={(e) => {
               setLimit(Number(e.currentTarget.value));
-              reset();
+              setCursors([null]);
             }}
           >
             {PAGE_SIZES.map((n) => (
@@ -190,40 +136,27 @@ export function FindingsPanel(p: {
           </select>
         </label>
       </form>
-      {matches && p.loaded && !p.loaded.complete && (
-        <p class="muted small">
-          Search covers the first {num(p.loaded.findings.length)} findings (most severe first).
-        </p>
-      )}
-      <ErrorNote error={matches ? undefined : page.error} />
-      <p class="muted small" aria-live="polite">
-        {matches
-          ? `${num(matches.length)} findings match “${search.trim()}”.`
-          : page.loading
-            ? 'Loading…'
-            : `Page ${pageNo}: ${num(shown.length)} findings.`}
+      <ErrorNote error={page.error} />
+      <p class="muted small page-status" aria-live="polite">
+        {page.loading
+          ? 'Loading…'
+          : `Page ${pageNo}: ${num(shown.length)} findings${page.data?.next ? '' : ' (last page)'}.`}
       </p>
       <ul class="findings">
         {shown.map((f) => (
-          <FindingRow key={String(f.id)} finding={f} onChanged={p.onChanged} />
+          <FindingRow key={f.id} finding={f} canTriage={p.canTriage} onChanged={p.onChanged} />
         ))}
       </ul>
       {!shown.length && !page.loading && <p class="muted">No finding matches these filters.</p>}
       <nav class="pager" aria-label="Pages">
-        <button
-          type="button"
-          disabled={!hasPrev}
-          onClick={() => (matches ? setSearchPage(searchPage - 1) : setCursors(cursors.slice(0, -1)))}
-        >
+        <button type="button" disabled={pageNo < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
           ← Previous
         </button>
         <span>Page {pageNo}</span>
         <button
           type="button"
-          disabled={!hasNext || (!matches && page.loading)}
-          onClick={() =>
-            matches ? setSearchPage(searchPage + 1) : setCursors([...cursors, page.data?.next ?? null])
-          }
+          disabled={!page.data?.next || page.loading}
+          onClick={() => setCursors([...cursors, page.data?.next ?? null])}
         >
           Next →
         </button>

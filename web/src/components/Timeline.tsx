@@ -1,9 +1,11 @@
-// The timeline of an organisation's findings: stacked bars per day (per hour when everything
-// happened within three days), one colour per severity, drawn by uPlot on a canvas.
+// The timeline of an organisation's findings: stacked bars per day (UTC), one colour per
+// severity, drawn by uPlot on a canvas; the counts come from the API's timeline route.
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import type { Finding, Severity } from '../api.ts';
-import { num, utc } from '../format.ts';
+import type { Severity, TimelineDay } from '../api.ts';
+import { num } from '../format.ts';
+
+const day = (t: number | undefined) => (t == null ? '—' : new Date(t * 1000).toISOString().slice(0, 10));
 
 const GROUPS: { label: string; sev: Severity[]; color: string }[] = [
   { label: 'Critical', sev: ['critical'], color: '#a51d2d' },
@@ -13,59 +15,26 @@ const GROUPS: { label: string; sev: Severity[]; color: string }[] = [
 ];
 
 export interface Buckets {
-  /** Bucket start, Unix seconds. */
+  /** Day start, Unix seconds (UTC). */
   xs: number[];
-  /** Per group (as GROUPS), the count in each bucket. */
+  /** Per group (as GROUPS), the count on each day. */
   counts: number[][];
-  step: number;
-  untimed: number;
-  first: string | null;
-  last: string | null;
 }
 
-export function bucketize(findings: readonly Finding[]): Buckets {
-  const times: [number, number][] = [];
-  let untimed = 0;
-  for (const f of findings) {
-    const t = f.time ? Date.parse(f.time) : NaN;
-    if (Number.isNaN(t)) {
-      untimed++;
-      continue;
-    }
-    const g = GROUPS.findIndex((x) => x.sev.includes(f.severity));
-    times.push([t / 1000, g < 0 ? GROUPS.length - 1 : g]);
-  }
-  if (!times.length)
-    return { xs: [], counts: GROUPS.map(() => []), step: 86400, untimed, first: null, last: null };
-  let min = Infinity;
-  let max = -Infinity;
-  for (const [t] of times) {
-    if (t < min) min = t;
-    if (t > max) max = t;
-  }
-  const step = max - min <= 3 * 86400 ? 3600 : 86400;
-  // Only buckets that hold something: a year-long campaign stays a few dozen points, not 365.
-  const byBucket = new Map<number, number[]>();
-  for (const [t, g] of times) {
-    const b = Math.floor(t / step) * step;
-    let row = byBucket.get(b);
-    if (!row) byBucket.set(b, (row = GROUPS.map(() => 0)));
-    row[g]!++;
-  }
-  const xs = [...byBucket.keys()].sort((a, b) => a - b);
+export function bucketize(days: readonly TimelineDay[]): Buckets {
+  const rows = days
+    .map((d) => ({ d, t: Date.parse(`${d.day}T00:00:00Z`) / 1000 }))
+    .filter((r) => !Number.isNaN(r.t))
+    .sort((a, b) => a.t - b.t);
   return {
-    xs,
-    counts: GROUPS.map((_, g) => xs.map((x) => byBucket.get(x)![g]!)),
-    step,
-    untimed,
-    first: new Date(min * 1000).toISOString(),
-    last: new Date(max * 1000).toISOString(),
+    xs: rows.map((r) => r.t),
+    counts: GROUPS.map((g) => rows.map((r) => g.sev.reduce((s, k) => s + (r.d[k] ?? 0), 0))),
   };
 }
 
-export function Timeline(p: { findings: readonly Finding[]; complete: boolean }) {
+export function Timeline(p: { days: readonly TimelineDay[] }) {
   const box = useRef<HTMLDivElement>(null);
-  const b = useMemo(() => bucketize(p.findings), [p.findings]);
+  const b = useMemo(() => bucketize(p.days), [p.days]);
 
   useEffect(() => {
     const el = box.current;
@@ -74,19 +43,23 @@ export function Timeline(p: { findings: readonly Finding[]; complete: boolean })
     const stacked = GROUPS.map((_, g) =>
       b.xs.map((_x, i) => b.counts.slice(g).reduce((s, c) => s + c[i]!, 0)),
     );
-    const bars = uPlot.paths.bars!({ size: [0.7, 18], align: 0 });
+    const bars = uPlot.paths.bars!({ size: [0.7, 28], align: 0 });
     const width = () => Math.max(280, el.clientWidth);
     const u = new uPlot(
       {
         width: width(),
         height: 220,
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+        scales: {
+          // A day either side, so one day's bar is not squeezed against the frame.
+          x: { time: true, range: () => [b.xs[0]! - 86400, b.xs[b.xs.length - 1]! + 86400] },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
+        },
         axes: [{ stroke: '#333' }, { stroke: '#333', size: 44 }],
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },
         series: [
-          { label: b.step === 3600 ? 'Hour (UTC)' : 'Day (UTC)' },
+          { label: 'Day (UTC)' },
           ...GROUPS.map((g, gi) => ({
             label: g.label,
             stroke: g.color,
@@ -124,17 +97,14 @@ export function Timeline(p: { findings: readonly Finding[]; complete: boolean })
 
   return (
     <figure class="timeline">
-      <figcaption>
-        Timeline of findings
-        {!p.complete && ` (the ${num(p.findings.length)} most severe)`}
-      </figcaption>
+      <figcaption>Timeline of findings</figcaption>
       {b.xs.length ? (
         <>
           <div ref={box} class="chart" role="img" aria-label="Findings over time, stacked by severity" />
           <p class="muted small">
-            {num(total)} dated findings from {utc(b.first)} to {utc(b.last)}; busiest{' '}
-            {b.step === 3600 ? 'hour' : 'day'}: {utc(new Date(peakAt * 1000).toISOString())} ({num(peak)}).
-            {b.untimed ? ` ${num(b.untimed)} findings have no time (files found on disk).` : ''}
+            {num(total)} dated findings on {num(b.xs.length)} days from {day(b.xs[0])} to{' '}
+            {day(b.xs[b.xs.length - 1])}; busiest day: {day(peakAt)} ({num(peak)}). Findings without a time
+            (files found on disk) and false positives are not in the chart.
           </p>
         </>
       ) : (

@@ -219,7 +219,9 @@ function OrgTable(props: { rows: OrgRow[]; total: number }) {
                 {num(o.mail.campaigns)}
                 {o.mail.malicious ? ` (${num(o.mail.malicious)})` : ''}
               </td>
-              <td data-label="Last import">{utc(o.lastImport)}</td>
+              <td class="wide" data-label="Last import">
+                {utc(o.lastImport)}
+              </td>
             </tr>
           ))}
         </tbody>
