@@ -7,6 +7,9 @@ import { intelCommand } from './intel.ts';
 import { exchangeCommand } from './exchange.ts';
 import { setRawArgs, sigmaCommand } from './sigma.ts';
 import { mailCommand } from './mail.ts';
+import { caseCommand } from './case.ts';
+import { tokenCommand } from './token.ts';
+import { serveCommand } from './serve.ts';
 import { EXIT_USAGE_OR_INPUT, UsageError } from './exit.ts';
 import { VERSION } from './version.ts';
 
@@ -28,6 +31,9 @@ export function buildProgram(): Command {
   sigmaCommand(program);
   mailCommand(program);
   detectorsCommand(program);
+  caseCommand(program);
+  tokenCommand(program);
+  serveCommand(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const c of all(program)) {
     c.exitOverride();

@@ -26,6 +26,7 @@ import { compileRules } from '../exchange/checks/yara.ts';
 import { ruleSetFor, type SigmaConfig } from '../rules/sigma/detector.ts';
 import type { SigmaLevel } from '../rules/sigma/rule.ts';
 import type { MailConfig } from '../mail/detector.ts';
+import { checkOrgName } from '../store/org-name.ts';
 
 const SIGMA_LEVELS: readonly SigmaLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
 
@@ -45,6 +46,9 @@ export interface CommonOptions {
   sigmaMinLevel?: string;
   /** Set by `mail scan`: scoring options for the mail.verdict detector. */
   mailConfig?: MailConfig;
+  /** Also write the findings to the case store, under this organisation. */
+  org?: string;
+  db?: string;
 }
 
 /** Options every scanning command shares. */
@@ -70,7 +74,12 @@ export function addCommonOptions(cmd: Command): Command {
       '--intel <feed...>',
       'also match the indicators in these feeds (STIX 2.1, MISP JSON, CISA CHIRP YAML, CSV, plain lists)',
     )
-    .option('--no-builtin-intel', 'do not load the built-in HAFNIUM, NOBELIUM and SUNBURST packs');
+    .option('--no-builtin-intel', 'do not load the built-in HAFNIUM, NOBELIUM and SUNBURST packs')
+    .option('--org <name>', 'also write the findings to the case store, under this organisation')
+    .option(
+      '--db <url>',
+      'the case store for --org: SQLite file (default ./vigil.db), sqlite:PATH, postgres://…',
+    );
 }
 
 /** Options for running Sigma rules over Windows events and IIS logs. */
@@ -200,6 +209,9 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')} (got "${opts.failOn}")`);
   const failOn: Severity = opts.failOn;
   const format = chooseFormat(opts.format, opts.out);
+  if (opts.db !== undefined && opts.org === undefined) throw new UsageError('--db needs --org ORG');
+  const orgProblem = opts.org !== undefined ? checkOrgName(opts.org) : null;
+  if (orgProblem) throw new UsageError(`--org: ${orgProblem}`);
   for (const p of paths) {
     try {
       await stat(p);
@@ -332,6 +344,23 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   }
 
   findings.sort(compareFindings);
+  if (opts.org !== undefined) {
+    try {
+      const { storeFindings } = await import('../store/sink.ts');
+      const r = await storeFindings(opts.db, opts.org, findings, `vigil ${cmd.command} ${paths.join(' ')}`);
+      if (!opts.quiet)
+        process.stderr.write(
+          `vigil: ${printable(`case store ${r.where}: ${r.added} findings added to ${opts.org}, ${r.duplicates} already there`)}\n`,
+        );
+    } catch (e) {
+      problems.push({
+        level: 'error',
+        source: { path: opts.db ?? 'vigil.db' },
+        message: `case store: ${(e as Error).message}`,
+      });
+      if (!opts.quiet) process.stderr.write(`vigil: ${printable(`case store: ${(e as Error).message}`)}\n`);
+    }
+  }
   const base = paths.length === 1 ? await baseDir(paths[0]!) : undefined;
   const report: Report = {
     tool: { name: 'vigil', version: VERSION },
