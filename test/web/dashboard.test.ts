@@ -57,6 +57,7 @@ async function login(page: Page, token = server.token): Promise<void> {
   await page.locator('input[name="token"]').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('table.orgs').waitFor();
+  await page.locator('.top .who').waitFor(); // GET /api/me answered: no request left in flight
 }
 
 function caseFindings(org: string): Json[] {
@@ -71,10 +72,13 @@ function caseFindings(org: string): Json[] {
 const sevCount = async (page: Page, s: string) =>
   Number(await page.locator(`.sev-counts [data-severity="${s}"] .n`).innerText());
 
-/** Waits until the page lists `n` findings (the functions run in the page are given as text: this
- * file is compiled without the DOM's types). */
-const waitRows = (page: Page, n: number, op = '===') =>
-  page.waitForFunction(`document.querySelectorAll('ul.findings > li.finding').length ${op} ${n}`);
+/** Waits until the page lists exactly `n` findings (or more than `n`, with `more`). */
+async function waitRows(page: Page, n: number, more = false): Promise<void> {
+  const rows = page.locator('ul.findings > li.finding');
+  if (more) return rows.nth(n).waitFor();
+  if (n > 0) await rows.nth(n - 1).waitFor();
+  await rows.nth(n).waitFor({ state: 'detached' });
+}
 
 const rowIds = (page: Page) =>
   page.locator('ul.findings > li.finding').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
@@ -178,6 +182,27 @@ describe('dashboard in Chromium', { skip }, () => {
     await page.locator('select[name="severity"]').selectOption('low');
     await page.locator('.page-status', { hasText: /Page 1: \d+ findings/ }).waitFor();
     await waitRows(page, expected.filter((f) => f['severity'] === 'low').length);
+    // Export of the current view: every finding the filters match, from the API's export route.
+    const lows = expected.filter((f) => f['severity'] === 'low');
+    const [jsonl] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export JSONL' }).click(),
+    ]);
+    const exported = readFileSync((await jsonl.path())!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Json);
+    assert.deepEqual(exported.map((f) => f['title']).sort(), lows.map((f) => f['title']).sort());
+    assert.match(jsonl.suggestedFilename(), /^Eastside_Credit_Union-findings\.jsonl$/);
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const csvLines = readFileSync((await csv.path())!, 'utf8')
+      .trim()
+      .split(/\r?\n/);
+    assert.equal(csvLines.length, 1 + lows.length);
+    assert.match(csvLines[0]!, /severity/);
     await page.locator('select[name="severity"]').selectOption('');
     await page.locator('input[name="q"]').fill('web shell');
     const shellTitles = expected.filter((f) => /web shell/i.test(String(f['title']))).length;
@@ -223,7 +248,7 @@ describe('dashboard in Chromium', { skip }, () => {
     await page.getByRole('link', { name: 'Harbour Authority' }).click();
     await page.getByRole('heading', { level: 1, name: 'Harbour Authority' }).waitFor();
     await page.locator('select[name="limit"]').selectOption('200');
-    await waitRows(page, 25, '>');
+    await waitRows(page, 25, true);
     // Open every finding, so every piece of evidence is in the page.
     const heads = page.locator('ul.findings .finding-head');
     for (let i = 0, n = await heads.count(); i < n; i++) await heads.nth(i).click();
