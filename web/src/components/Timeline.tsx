@@ -43,7 +43,7 @@ export function Timeline(p: { days: readonly TimelineDay[] }) {
     const stacked = GROUPS.map((_, g) =>
       b.xs.map((_x, i) => b.counts.slice(g).reduce((s, c) => s + c[i]!, 0)),
     );
-    const bars = uPlot.paths.bars!({ size: [0.7, 28], align: 0 });
+    const bars = uPlot.paths.bars!({ size: [0.7, 28, 5], align: 0 });
     const width = () => Math.max(280, el.clientWidth);
     const u = new uPlot(
       {

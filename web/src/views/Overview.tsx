@@ -185,6 +185,9 @@ function OrgTable(props: { rows: OrgRow[]; total: number }) {
             <th scope="col" class="num">
               Campaigns
             </th>
+            <th scope="col" class="num">
+              Malicious mail
+            </th>
             <th scope="col">Last import</th>
           </tr>
         </thead>
@@ -215,9 +218,11 @@ function OrgTable(props: { rows: OrgRow[]; total: number }) {
               <td class="num" data-label="SUNBURST victims">
                 {num(o.sunburst.victims)}
               </td>
-              <td class="num" data-label="Campaigns (malicious)">
+              <td class="num" data-label="Campaigns">
                 {num(o.mail.campaigns)}
-                {o.mail.malicious ? ` (${num(o.mail.malicious)})` : ''}
+              </td>
+              <td class="num" data-label="Malicious mail">
+                {num(o.mail.malicious)}
               </td>
               <td class="wide" data-label="Last import">
                 {utc(o.lastImport)}
