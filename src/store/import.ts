@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import type { Transaction } from 'kysely';
+import { CompiledQuery, type Transaction } from 'kysely';
+import type { Dialect } from './migrations.ts';
 import type { Store } from './open.ts';
 import type { DB } from './schema.ts';
 import { lineBatches } from '../io/lines.ts';
@@ -121,6 +122,72 @@ export async function* textLines(body: string): AsyncGenerator<Line[]> {
     yield all.slice(i, i + 10_000).map((t, j) => ({ number: i + j + 1, text: t.replace(/\r$/, '') }));
 }
 
+const COLUMNS = 'org_id, import_id, fingerprint, rule, severity, sev_rank, host, time, title, outcome, data';
+const sqliteInsert = new Map<number, string>();
+
+/**
+ * The one hot statement, written by hand (the same parameterised SQL Kysely would build, without
+ * building it again for every batch): PostgreSQL gets one array per column through unnest, so the
+ * statement text is the same whatever the batch size; SQLite a multi-row VALUES (prepared once
+ * per batch size and cached). Rows already stored are skipped; RETURNING names the new ones.
+ */
+async function insertFindings(
+  trx: Transaction<DB>,
+  dialect: Dialect,
+  orgId: number,
+  importId: number,
+  batch: readonly StoredFinding[],
+): Promise<{ id: number; fingerprint: string }[]> {
+  let q: CompiledQuery;
+  if (dialect === 'postgres') {
+    const col = <T>(f: (x: StoredFinding) => T) => batch.map(f);
+    q = CompiledQuery.raw(
+      `insert into findings (${COLUMNS})
+       select $1::int, $2::int, * from unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::text[],
+         $8::text[], $9::text[], $10::text[], $11::text[])
+       on conflict (org_id, fingerprint) do nothing returning id, fingerprint`,
+      [
+        orgId,
+        importId,
+        col((f) => f.fingerprint),
+        col((f) => f.rule),
+        col((f) => f.severity),
+        col((f) => f.sevRank),
+        col((f) => f.host),
+        col((f) => f.time),
+        col((f) => f.title),
+        col((f) => f.outcome),
+        col((f) => f.data),
+      ],
+    );
+  } else {
+    let text = sqliteInsert.get(batch.length);
+    if (!text) {
+      text = `insert into findings (${COLUMNS}) values ${Array(batch.length).fill('(?,?,?,?,?,?,?,?,?,?,?)').join(',')}
+        on conflict (org_id, fingerprint) do nothing returning id, fingerprint`;
+      if (sqliteInsert.size < 16) sqliteInsert.set(batch.length, text);
+    }
+    const params: unknown[] = [];
+    for (const f of batch)
+      params.push(
+        orgId,
+        importId,
+        f.fingerprint,
+        f.rule,
+        f.severity,
+        f.sevRank,
+        f.host,
+        f.time,
+        f.title,
+        f.outcome,
+        f.data,
+      );
+    q = CompiledQuery.raw(text, params);
+  }
+  const r = await trx.executeQuery<{ id: number; fingerprint: string }>(q);
+  return r.rows;
+}
+
 class ImportWriter {
   private pending: StoredFinding[] = [];
   private readonly hosts = new Set<string>();
@@ -134,9 +201,17 @@ class ImportWriter {
   private readonly orgId: number;
   private readonly importId: number;
   private readonly opts: ImportOptions;
+  private readonly dialect: Dialect;
 
-  private constructor(trx: Transaction<DB>, orgId: number, importId: number, opts: ImportOptions) {
+  private constructor(
+    trx: Transaction<DB>,
+    dialect: Dialect,
+    orgId: number,
+    importId: number,
+    opts: ImportOptions,
+  ) {
     this.trx = trx;
+    this.dialect = dialect;
     this.orgId = orgId;
     this.importId = importId;
     this.opts = opts;
@@ -160,7 +235,7 @@ class ImportWriter {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return new ImportWriter(trx, orgId, Number(row.id), opts);
+    return new ImportWriter(trx, store.dialect, orgId, Number(row.id), opts);
   }
 
   malformed(p: ImportProblem): void {
@@ -184,26 +259,7 @@ class ImportWriter {
     const batch = [...seen.values()];
     this.duplicates += this.pending.length - batch.length;
     this.pending = [];
-    const inserted = await this.trx
-      .insertInto('findings')
-      .values(
-        batch.map((f) => ({
-          org_id: this.orgId,
-          import_id: this.importId,
-          fingerprint: f.fingerprint,
-          rule: f.rule,
-          severity: f.severity,
-          sev_rank: f.sevRank,
-          host: f.host,
-          time: f.time,
-          title: f.title,
-          outcome: f.outcome,
-          data: f.data,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['org_id', 'fingerprint']).doNothing())
-      .returning(['id', 'fingerprint'])
-      .execute();
+    const inserted = await insertFindings(this.trx, this.dialect, this.orgId, this.importId, batch);
     this.added += inserted.length;
     this.duplicates += batch.length - inserted.length;
     const victims = [];

@@ -36,6 +36,12 @@ const CSP = [
 
 export const DEFAULT_WEB_ROOT = resolve(import.meta.dirname, '..', '..', '..', 'web', 'dist');
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    vigilRoutes: readonly string[];
+  }
+}
+
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -45,6 +51,13 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 1000 },
     return503OnClosing: true,
   });
+
+  // Every route, as registered: the OpenAPI test checks the document against this list.
+  const routes: string[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
+  });
+  app.decorate('vigilRoutes', routes);
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('content-security-policy', CSP);
@@ -58,20 +71,18 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (code >= 500) req.log.error({ err }, 'request failed');
     const message = code >= 500 ? 'internal error' : err.message;
-    return reply
-      .code(code)
-      .send({
-        statusCode: code,
-        error:
-          code === 413
-            ? 'Payload Too Large'
-            : code === 429
-              ? 'Too Many Requests'
-              : code >= 500
-                ? 'Internal Server Error'
-                : 'Bad Request',
-        message,
-      });
+    return reply.code(code).send({
+      statusCode: code,
+      error:
+        code === 413
+          ? 'Payload Too Large'
+          : code === 429
+            ? 'Too Many Requests'
+            : code >= 500
+              ? 'Internal Server Error'
+              : 'Bad Request',
+      message,
+    });
   });
 
   app.get('/healthz', async (_req, reply) => {
