@@ -134,6 +134,10 @@ describe('dashboard in Chromium', { skip }, () => {
     // Search narrows the list; an organisation name with '&' and '/' is a link like any other.
     await page.getByPlaceholder('Search organisations').fill('rail');
     assert.deepEqual(await page.locator('table.orgs tbody tr th').allInnerTexts(), ['Port & Rail / Ops']);
+    await page.getByRole('link', { name: 'Port & Rail / Ops' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Port & Rail / Ops' }).waitFor();
+    assert.equal(await page.locator('.org-head .badge').innerText(), 'Probed');
+    await page.getByRole('link', { name: '← All organisations' }).click();
     await page.getByPlaceholder('Search organisations').fill('');
 
     // Question 2: what has been done.
