@@ -203,3 +203,15 @@ export async function refreshOrg(trx: Tx, orgId: number, lastImport?: string): P
     .where('id', '=', orgId)
     .execute();
 }
+
+/**
+ * Raise the store's version (last statement of every write transaction): readers compare it to
+ * the version of an answer they hold. The row lock is held only from here to the commit.
+ */
+export async function bumpVersion(trx: Tx): Promise<void> {
+  await trx
+    .updateTable('store_version')
+    .set({ version: sql`version + 1` })
+    .where('id', '=', 1)
+    .execute();
+}

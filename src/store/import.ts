@@ -5,7 +5,7 @@ import type { Store } from './open.ts';
 import type { DB } from './schema.ts';
 import { lineBatches } from '../io/lines.ts';
 import { checkFinding, MAX_FINDING_BYTES, parseFindingLine, type StoredFinding } from './finding-line.ts';
-import { addSeverityCounts, lockOrg, refreshHosts, refreshOrg } from './derive.ts';
+import { addSeverityCounts, bumpVersion, lockOrg, refreshHosts, refreshOrg } from './derive.ts';
 import type { Finding } from '../model/finding.ts';
 import { checkOrgName } from './org-name.ts';
 
@@ -51,7 +51,7 @@ const MAX_PROBLEMS = 100;
 const BATCH = 500;
 
 /** A numbered input line; `tooLong` when it was cut at the size limit (reported, never parsed). */
-type Line = { readonly number: number; readonly text: string; readonly tooLong?: boolean };
+export type Line = { readonly number: number; readonly text: string; readonly tooLong?: boolean };
 
 /**
  * Import findings into one organisation in ONE transaction: killed at any instant, the store
@@ -65,17 +65,25 @@ export async function importLines(
 ): Promise<ImportResult> {
   const bad = checkOrgName(opts.org);
   if (bad) throw new Error(bad);
-  return store.db.transaction().execute(async (trx) => {
-    const w = await ImportWriter.begin(trx, store, opts);
-    for await (const batch of lines)
-      for (const l of batch) {
-        if (!l.tooLong && !l.text.trim()) continue;
-        const p = l.tooLong ? { error: `longer than ${MAX_FINDING_BYTES} bytes` } : parseFindingLine(l.text);
-        if ('error' in p) w.malformed({ line: l.number, message: p.error });
-        else await w.add(p, l.number);
-      }
-    return w.finish();
-  });
+  return store.db.transaction().execute((trx) => importLinesIn(trx, store, lines, opts));
+}
+
+/** importLines inside a transaction the caller holds (several organisations at once, in bulk loads). */
+export async function importLinesIn(
+  trx: Transaction<DB>,
+  store: Store,
+  lines: AsyncIterable<readonly Line[]> | Iterable<readonly Line[]>,
+  opts: ImportOptions,
+): Promise<ImportResult> {
+  const w = await ImportWriter.begin(trx, store, opts);
+  for await (const batch of lines)
+    for (const l of batch) {
+      if (!l.tooLong && !l.text.trim()) continue;
+      const p = l.tooLong ? { error: `longer than ${MAX_FINDING_BYTES} bytes` } : parseFindingLine(l.text);
+      if ('error' in p) w.malformed({ line: l.number, message: p.error });
+      else await w.add(p, l.number);
+    }
+  return w.finish();
 }
 
 /** Import one JSONL file (see importLines). */
@@ -318,6 +326,7 @@ class ImportWriter {
       })
       .where('id', '=', this.importId)
       .execute();
+    await bumpVersion(this.trx);
     return {
       org: this.opts.org,
       source: this.opts.source,

@@ -184,6 +184,21 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_store_version': {
+      async up(db: Kysely<unknown>) {
+        // One counter that every write transaction raises: a reader can tell in one indexed
+        // read whether anything changed since it last answered (ETags, answer reuse).
+        await db.schema
+          .createTable('store_version')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('version', 'bigint', (c) => c.notNull())
+          .execute();
+        await db
+          .insertInto('store_version' as never)
+          .values({ id: 1, version: 1 } as never)
+          .execute();
+      },
+    },
   };
 }
 

@@ -478,3 +478,13 @@ export async function summary(store: Store, only?: string) {
   const mc = await c.executeTakeFirstOrThrow();
   return { orgs, byVerdict, sunburstVictims: victims, maliciousCampaigns: Number(mc.n), findings };
 }
+
+/** The store's version: it changes with every committed import and status change. */
+export async function storeVersion(store: Store): Promise<number> {
+  const r = await store.db
+    .selectFrom('store_version')
+    .select('version')
+    .where('id', '=', 1)
+    .executeTakeFirst();
+  return Number(r?.version ?? 0);
+}

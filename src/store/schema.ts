@@ -119,7 +119,13 @@ export interface TokensTable {
   revoked_at: string | null;
 }
 
+export interface StoreVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface DB {
+  store_version: StoreVersionTable;
   orgs: OrgsTable;
   imports: ImportsTable;
   findings: FindingsTable;

@@ -1,5 +1,5 @@
 import type { Store } from './open.ts';
-import { addSeverityCounts, lockOrgId, refreshHost, refreshOrg } from './derive.ts';
+import { addSeverityCounts, bumpVersion, lockOrgId, refreshHost, refreshOrg } from './derive.ts';
 import type { FindingStatus } from './verdicts.ts';
 
 export interface StatusChange {
@@ -48,6 +48,7 @@ export async function setStatus(
       if (f.host && f.rule.startsWith('exchange.')) await refreshHost(trx, orgId, f.host);
       await refreshOrg(trx, orgId);
     }
+    await bumpVersion(trx);
     return { orgId, previous: f.status };
   });
 }

@@ -128,6 +128,40 @@ describe('API', () => {
     assert.equal(s.byVerdict['compromised'], orgs.filter((o) => o.verdict === 'compromised').length);
   });
 
+  it('tags whole-store answers with the store version: 304 while nothing changed, new data after a change', async () => {
+    const a = await get('/api/orgs', analyst);
+    const tag = a.headers['etag'] as string;
+    assert.match(tag, /^"v\d+-/);
+    const same = await app.inject({
+      method: 'GET',
+      url: '/api/orgs',
+      headers: { authorization: `Bearer ${analyst}`, 'if-none-match': tag },
+    });
+    assert.equal(same.statusCode, 304);
+    assert.notEqual((await get('/api/orgs', city)).headers['etag'], tag, 'an org token has its own answer');
+    const line = JSON.stringify({
+      rule: 'x.y',
+      title: 't',
+      severity: 'critical',
+      source: { path: 'etag' },
+      evidence: {},
+    });
+    await importLines(store, textLines(line), { org: 'ACME', source: 'cli', actor: 't' });
+    const after = await app.inject({
+      method: 'GET',
+      url: '/api/orgs',
+      headers: { authorization: `Bearer ${analyst}`, 'if-none-match': tag },
+    });
+    assert.equal(after.statusCode, 200);
+    const before = (a.json() as { org: string; findings: { critical: number } }[]).find(
+      (o) => o.org === 'ACME',
+    )!;
+    const now = (after.json() as { org: string; findings: { critical: number } }[]).find(
+      (o) => o.org === 'ACME',
+    )!;
+    assert.equal(now.findings.critical, before.findings.critical + 1);
+  });
+
   it('keeps an org token to its own organisation: 403 elsewhere, existing or not', async () => {
     const list = (await get('/api/orgs', city)).json() as { org: string }[];
     assert.deepEqual(
@@ -186,7 +220,7 @@ describe('API', () => {
       if (!r.next) break;
       url = `/api/orgs/ACME/findings?limit=100&cursor=${enc(r.next)}`;
     }
-    assert.equal(seen.size, 260);
+    assert.equal(seen.size, 261);
     assert.equal(pages, 3);
     const crit = (
       await get('/api/orgs/ACME/findings?severity=critical,high&rule=exchange.*', analyst)
@@ -306,7 +340,7 @@ describe('API', () => {
     const crit = (await get(`/api/orgs/${enc(QC)}`, analyst)).json() as { findings: { critical: number } };
     assert.equal(lines.length - 1, crit.findings.critical);
     const jl = await get(`/api/orgs/ACME/export?format=jsonl`, analyst);
-    assert.equal(jl.body.trim().split('\n').length, 260);
+    assert.equal(jl.body.trim().split('\n').length, 261);
     assert.equal((JSON.parse(jl.body.split('\n')[0]!) as { rule: string }).rule.length > 0, true);
     const f = (await get('/api/orgs/CSV/export?format=csv', analyst)).body.split('\r\n')[1]!;
     assert.match(f, /,"'=HYPERLINK\(""http:\/\/x"",""click""\)",'@p,/);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openStore, type Store } from '../../src/store/open.ts';
+import { migrations } from '../../src/store/migrations.ts';
 import { importFile, importLines, StrictImportError, textLines } from '../../src/store/import.ts';
 import {
   findingsPage,
@@ -58,7 +59,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     it('opens an existing store again without migrating twice', async () => {
       const again = await openStore(url);
       const r = await sql<{ n: number }>`select count(*) as n from kysely_migration`.execute(again.db);
-      assert.equal(Number(r.rows[0]!.n), 1);
+      assert.equal(Number(r.rows[0]!.n), Object.keys(migrations(backend)).length);
       await again.close();
     });
 

@@ -230,7 +230,7 @@ export function openApiDocument(): object {
       },
       '/api/summary': {
         get: {
-          summary: 'Counts across the organisations the caller sees',
+          summary: 'Counts across the organisations the caller sees (ETag as /api/orgs)',
           responses: {
             200: json({
               type: 'object',

@@ -21,6 +21,7 @@ import type { Severity } from '../../model/severity.ts';
 import { FINDING_CSV_COLUMNS, csvRow, findingCsvRow } from '../../report/csv.ts';
 import { fail, isAdmin, mayRead, mayTriage, type Caller } from './auth.ts';
 import * as S from './schemas.ts';
+import { VersionedAnswers } from './answers.ts';
 
 export interface RouteOptions {
   readonly store: Store;
@@ -91,11 +92,14 @@ export function apiRoutes(app: FastifyInstance, opts: RouteOptions): void {
     return { role: c.role.kind, org: c.role.kind === 'org' ? c.role.org : null, label: c.actor };
   });
 
-  app.get('/orgs', { schema: { response: { 200: { type: 'array', items: S.orgSummary } } } }, async (req) =>
-    listOrgs(store, only(req)),
+  const answers = new VersionedAnswers(store);
+  app.get('/orgs', async (req, reply) =>
+    answers.send(req, reply, `orgs:${only(req) ?? '*'}`, () => listOrgs(store, only(req))),
   );
 
-  app.get('/summary', async (req) => summary(store, only(req)));
+  app.get('/summary', async (req, reply) =>
+    answers.send(req, reply, `summary:${only(req) ?? '*'}`, () => summary(store, only(req))),
+  );
 
   app.get('/orgs/:org', { schema: { params: S.orgParams } }, async (req, reply) => {
     const org = await orgFor(store, req, reply);
