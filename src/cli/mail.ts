@@ -11,6 +11,8 @@ import { buildIndex } from '../intel/builtin.ts';
 import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
 import { UsageError } from './exit.ts';
 import { renderMailText } from '../report/mail-text.ts';
+import { loadScoring } from '../mail/signals.ts';
+import { isHeldVerdict, regroupVerdicts } from '../mail/campaign/scan.ts';
 
 /**
  * `vigil mail scan PATH…` scores every message in .eml files, mbox files, Maildir folders and
@@ -123,15 +125,20 @@ Examples:
     .action(async (paths: string[], opts: MailCliOptions) => {
       const readers = { 'mail.message': READERS['mail.message']!, 'mail.mbox': READERS['mail.mbox']! };
       const jsonl = opts.format === 'jsonl' || (!opts.format && /\.jsonl$/i.test(opts.out ?? ''));
+      const mailConfig = config(opts, !!opts.all || jsonl);
+      // Campaign judgement across the messages given (the same engine as mail hunt).
+      const scoring = mailConfig.scoring ? loadScoring(mailConfig.scoring) : loadScoring();
       process.exitCode = await runScan(
         stdinPaths(paths),
-        { ...opts, mailConfig: config(opts, !!opts.all || jsonl) },
+        { ...opts, mailConfig: { ...mailConfig, campaigns: true } },
         {
           command: 'mail scan',
           detectors: [mailVerdictDetector, attachmentDetector],
           readers,
           parallel: true,
           text: (r, color) => renderMailText(r, { color }),
+          hold: isHeldVerdict,
+          regroup: (held) => regroupVerdicts(held, scoring, !!mailConfig.all),
         },
       );
     });

@@ -192,6 +192,9 @@ export interface ScanCommand {
   readonly post?: (findings: readonly Finding[], roots: readonly string[]) => Finding[];
   /** Sections of the command's own at the top of the HTML report. */
   readonly htmlSections?: (report: Report) => readonly HtmlSection[];
+  /** Findings held back while scanning (not streamed), then replaced by what `regroup` makes of them. */
+  readonly hold?: (finding: Finding) => boolean;
+  readonly regroup?: (held: readonly Finding[]) => Finding[];
 }
 
 /** Scan paths with the given readers and detectors, report, and return the exit code. */
@@ -221,6 +224,7 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   progress.countInBackground(paths);
 
   const findings: Finding[] = [];
+  const heldBack: Finding[] = [];
   const problems: Problem[] = [];
   const skipped: Skipped[] = [];
   const startedAt = new Date().toISOString();
@@ -268,6 +272,10 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     },
     {
       finding(f) {
+        if (cmd.hold?.(f)) {
+          heldBack.push(f);
+          return;
+        }
         findings.push(f);
         output.finding(f);
         progress.finding();
@@ -326,6 +334,10 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     stats = await scanner.scan(paths);
   }
   progress.done();
+  for (const f of cmd.regroup?.(heldBack) ?? heldBack) {
+    findings.push(f);
+    output.finding(f);
+  }
   for (const f of cmd.post?.(findings, paths) ?? []) {
     findings.push(f);
     output.finding(f);
