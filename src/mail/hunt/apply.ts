@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { Judged } from '../campaign/engine.ts';
 import { closeSession, openSession, sessionError } from '../imap/session.ts';
-import { ensureFolder, moveMessages, type MoveEvent } from '../imap/move.ts';
+import { moveMessages, type MoveEvent } from '../imap/move.ts';
 import { accountLabel, pool, type AccountTask } from './run.ts';
 import { toPurge } from './purge.ts';
 
@@ -52,7 +52,6 @@ export function planSummary(plans: readonly MovePlan[], folder: string): string 
 export interface AppliedMove extends MoveEvent {
   readonly org: string;
   readonly user: string;
-  readonly folder: string;
   readonly messageId: string;
   readonly campaign?: string;
 }
@@ -74,11 +73,10 @@ export async function applyMoves(
         account.password,
         o.insecure ? { insecure: true } : {},
       );
-      const target = await ensureFolder(client, folder);
       const byKey = new Map(p.items.map((j) => [`${j.ref.mailbox}\0${j.ref.uid}`, j]));
       await moveMessages(
         client,
-        target.path,
+        folder,
         p.items.map((j) => ({ mailbox: j.ref.mailbox!, uid: j.ref.uid!, uidValidity: j.ref.uidValidity! })),
         (e) => {
           const j = byKey.get(`${e.mailbox}\0${e.uid}`);
@@ -86,7 +84,6 @@ export async function applyMoves(
             ...e,
             org: account.org,
             user: account.user,
-            folder: target.path,
             messageId: j?.verdict.messageId ?? '',
             ...(j?.campaign ? { campaign: j.campaign } : {}),
           });

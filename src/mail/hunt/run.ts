@@ -131,6 +131,7 @@ export async function hunt(cfg: HuntConfig, progress: HuntProgress = {}): Promis
   await pool(tasks, cfg.concurrency, async (t) => {
     const label = accountLabel(t);
     let read = 0;
+    let inFolder = '';
     let client: ImapFlow | undefined;
     try {
       client = await openSession(t.server, t.account.user, t.account.password, {
@@ -145,6 +146,7 @@ export async function hunt(cfg: HuntConfig, progress: HuntProgress = {}): Promis
           ...(cfg.since ? { since: cfg.since } : {}),
           skipJunkTrash: !!cfg.skipJunkTrash,
           maxMessageBytes: cfg.maxMessageBytes,
+          onFolder: (p) => (inFolder = p),
         },
         (mailbox, message) =>
           problem({ level: 'error', source: { path: label }, message: `${mailbox}: ${message}` }),
@@ -178,7 +180,7 @@ export async function hunt(cfg: HuntConfig, progress: HuntProgress = {}): Promis
       problem({
         level: 'error',
         source: { path: label },
-        message: `${sessionError(e)}${read ? ` (after ${read} messages; the rest of this account was not read)` : ''}`,
+        message: `${sessionError(e)}${inFolder ? ` (in ${inFolder}, after ${read} messages; the rest of this account was not read)` : ''}`,
       });
     } finally {
       await closeSession(client);

@@ -19,6 +19,8 @@ export interface MoveEvent {
   readonly mailbox: string;
   readonly uid: number;
   readonly outcome: 'moved' | 'skipped';
+  /** The quarantine folder's full name (once known). */
+  readonly folder: string;
   /** The message's UID in FOLDER (COPYUID), when the server said. */
   readonly newUid?: number;
   readonly reason?: string;
@@ -38,12 +40,15 @@ export async function ensureFolder(
   return { path: r.path, created: !!r.created };
 }
 
+/** Moves the items into `folderName` (created only when a message is about to move there). */
 export async function moveMessages(
   client: ImapFlow,
-  folder: string,
+  folderName: string,
   items: readonly MoveItem[],
   log: (e: MoveEvent) => void,
 ): Promise<void> {
+  let folder = folderName;
+  let ensured = false;
   const caps = client.capabilities;
   const canMove = caps.has('MOVE');
   const uidplus = caps.has('UIDPLUS');
@@ -55,9 +60,9 @@ export async function moveMessages(
   }
   for (const [mailbox, list] of byBox) {
     const skip = (l: readonly MoveItem[], reason: string) => {
-      for (const it of l) log({ mailbox, uid: it.uid, outcome: 'skipped', reason });
+      for (const it of l) log({ mailbox, uid: it.uid, outcome: 'skipped', folder, reason });
     };
-    if (mailbox === folder) {
+    if (mailbox === folder || mailbox === folderName) {
       skip(list, 'already in the quarantine folder');
       continue;
     }
@@ -89,6 +94,15 @@ export async function moveMessages(
     );
     const go = same.filter((it) => present.has(it.uid));
     if (!go.length) continue;
+    if (!ensured) {
+      // Dovecot answers a later SELECT of the new folder fine; the current mailbox stays selected.
+      folder = (await ensureFolder(client, folderName)).path;
+      ensured = true;
+      if (mailbox === folder) {
+        skip(go, 'already in the quarantine folder');
+        continue;
+      }
+    }
     const uids = go.map((it) => it.uid).join(',');
     const r = await client.messageMove(uids, folder, { uid: true });
     if (!r) {
@@ -100,6 +114,7 @@ export async function moveMessages(
         mailbox,
         uid: it.uid,
         outcome: 'moved',
+        folder,
         ...(r.uidMap?.get(it.uid) !== undefined ? { newUid: r.uidMap.get(it.uid)! } : {}),
       });
   }

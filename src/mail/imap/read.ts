@@ -15,6 +15,8 @@ export interface ReadOptions {
   readonly since?: Date;
   readonly skipJunkTrash?: boolean;
   readonly maxMessageBytes: number;
+  /** Told each folder's name as it is opened (so a failure can say where it happened). */
+  readonly onFolder?: (path: string) => void;
 }
 
 export interface FetchedMessage {
@@ -64,6 +66,7 @@ export async function* readAccount(
 ): AsyncGenerator<FetchedMessage> {
   for (const folder of await folders(client, !!o.skipJunkTrash)) {
     let box;
+    o.onFolder?.(folder.path);
     try {
       box = await client.mailboxOpen(folder.path, { readOnly: true });
     } catch (e) {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ImapFlow } from 'imapflow';
 import type { ImapServer } from './url.ts';
 
@@ -28,7 +29,7 @@ export async function openSession(
     connectionTimeout: 20_000,
     greetingTimeout: 20_000,
     socketTimeout: o.socketTimeout ?? 60_000,
-    tls: { rejectUnauthorized: !o.insecure, servername: server.host },
+    tls: { rejectUnauthorized: !o.insecure, ...(isIP(server.host) ? {} : { servername: server.host }) },
     clientInfo: { name: 'vigil' },
   });
   // A dropped connection also surfaces as an error event; the command in flight rejects with it.
