@@ -27,7 +27,6 @@ for (let o = 0; o < 6; o++)
     ['boris', 'Boris Novak'],
   ] as const)
     users.push({ org: `org${o}`, address: `${k}.${o}@org${o}.example`, name: n });
-const LURE_USERS = users.slice(0, 11); // users[11] never got the lure
 const corpus = hasData
   ? readdirSync(join(DATA, 'mail', 'modern-ham-dev'))
       .filter((f) => f.endsWith('.eml'))

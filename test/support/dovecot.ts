@@ -189,7 +189,7 @@ export class Dovecot {
       if (this.tlsPort) await waitPort(this.tlsPort);
     } catch (e) {
       await this.stop();
-      throw new Error(`${(e as Error).message}: ${err}`);
+      throw new Error(`${(e as Error).message}: ${err}`, { cause: e });
     }
   }
 
