@@ -503,3 +503,81 @@ test(
     assert.deepEqual(await snapshot(), afterState);
   },
 );
+
+test(
+  'without MOVE: UID COPY + UID EXPUNGE of those UIDs only; without UIDPLUS too: nothing moved',
+  { skip },
+  async () => {
+    for (const uidplus of [true, false]) {
+      const d = new Dovecot();
+      try {
+        const u = users[0]!;
+        d.addUser(u.address, 'pw');
+        d.deliver(u.address, 'INBOX', [
+          { raw: nobeliumCopy(u, 0), flags: 'F' },
+          {
+            raw: message({
+              headers: { From: 'a@b.example', To: u.address, Subject: 'x', 'Message-ID': '<gone@b>' },
+              text: 'x',
+            }),
+            flags: 'T',
+          },
+        ]);
+        await d.start({
+          capability: `IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE${uidplus ? ' UIDPLUS' : ''}`,
+        });
+        const acc = join(d.dir, 'acc.csv');
+        writeFileSync(acc, `org,user,password\norg0,${u.address},pw\n`);
+        const intel = join(d.dir, 'intel.csv');
+        writeFileSync(intel, 'type,value\nemail,ashainfo@usaid.gov\n');
+        const r = await vigilAsync([
+          'mail',
+          'hunt',
+          `imap://127.0.0.1:${d.port}`,
+          '--accounts',
+          acc,
+          '--intel',
+          intel,
+          '-f',
+          'jsonl',
+          '--apply',
+          'move:Quarantine',
+        ]);
+        const c = new ImapFlow({
+          host: '127.0.0.1',
+          port: d.port,
+          secure: false,
+          auth: { user: u.address, pass: 'pw' },
+          logger: false,
+        });
+        await c.connect();
+        const state: string[] = [];
+        for (const f of await c.list()) {
+          const box = await c.mailboxOpen(f.path, { readOnly: true });
+          if (!box.exists) continue;
+          for await (const m of c.fetch('1:*', { flags: true, envelope: true }))
+            state.push(
+              `${f.path} ${m.envelope?.messageId} ${[...(m.flags ?? [])]
+                .filter((x) => x !== '\\Recent')
+                .sort()
+                .join(' ')}`,
+            );
+        }
+        await c.logout();
+        const lureId = '<1140728754828.1133104752381.1941549819.0.260913JL.2002@synd.ccsend.com>';
+        if (uidplus) {
+          assert.match(r.stderr, /INBOX UID 1 moved to Quarantine/);
+          assert.deepEqual(
+            state.sort(),
+            [`INBOX <gone@b> \\Deleted`, `Quarantine ${lureId} \\Flagged`].sort(),
+          );
+        } else {
+          assert.match(r.stderr, /skipped: the server offers neither MOVE nor UIDPLUS/);
+          assert.deepEqual(state.sort(), [`INBOX <gone@b> \\Deleted`, `INBOX ${lureId} \\Flagged`].sort());
+        }
+      } finally {
+        await d.dispose();
+      }
+    }
+  },
+);
