@@ -99,6 +99,21 @@ before(async () => {
       flags: 'T',
     },
   ]);
+  // Received in June: the only message a hunt --since 2021-06-01 reads.
+  dove.deliver(users[11]!.address, 'INBOX', [
+    {
+      raw: message({
+        headers: {
+          From: 'june@b.example',
+          To: users[11]!.address,
+          Subject: 'june',
+          'Message-ID': '<june@b>',
+        },
+        text: 'later',
+      }),
+      date: new Date('2021-06-10T09:00:00Z'),
+    },
+  ]);
   for (const f of corpus)
     dove.deliver(users[3]!.address, 'INBOX', [
       { raw: readFileSync(join(DATA, 'mail', 'modern-ham-dev', f)) },
@@ -205,7 +220,7 @@ test(
 
     const fs = parse(readFileSync(out, 'utf8'));
     const verdicts = fs.filter((f) => f.rule === 'mail.verdict');
-    assert.equal(verdicts.length, 12 + 11 + 1 + corpus.length);
+    assert.equal(verdicts.length, 12 + 11 + 1 + 1 + corpus.length);
     const lureIds = new Set<string>();
     const expected: string[] = [];
     for (const [user, rows] of beforeState)
@@ -581,3 +596,23 @@ test(
     }
   },
 );
+
+test('--since is a server-side SEARCH SINCE on the INTERNALDATE', { skip }, async () => {
+  const r = await vigilAsync([
+    'mail',
+    'hunt',
+    `imap://127.0.0.1:${dove.port}`,
+    '--accounts',
+    accountsFile,
+    '--since',
+    '2021-06-01',
+    '-f',
+    'jsonl',
+  ]);
+  const fs = parse(r.stdout).filter((f) => f.rule === 'mail.verdict');
+  assert.deepEqual(
+    fs.map((f) => f.evidence['messageId']),
+    ['<june@b>'],
+  );
+  assert.match(r.stderr, /1 messages from 0 files and 12 accounts/);
+});

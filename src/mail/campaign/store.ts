@@ -9,7 +9,7 @@ import { bandKeys, isEmpty, similarity, MIN_SIMILARITY } from './minhash.ts';
  * Memory is bounded whatever the number of messages: per message 4 bytes (its cluster), per
  * cluster 8 bytes, representative signatures only for clusters still open (the oldest singletons
  * are retired beyond `maxOpen`: a copy arriving after that many other campaigns starts afresh),
- * and the bucket and key maps are capped (oldest entries dropped first).
+ * and the bucket and key maps are capped (the oldest half dropped when full).
  */
 export interface StoreLimits {
   /** Singleton clusters that keep their signature (and so can still be joined). */
@@ -32,10 +32,31 @@ class IntList {
   }
 }
 
-function capSet<K, V>(m: Map<K, V>, k: K, v: V, cap: number): void {
-  m.delete(k); // re-inserting moves the key to the young end
-  m.set(k, v);
-  if (m.size > cap) m.delete(m.keys().next().value as K);
+/**
+ * A map of bounded size that forgets its oldest half at a time: two generations, the older one
+ * dropped whole when the younger fills. O(1) per operation (deleting a Map's first key one at a
+ * time is not: V8's iterator skips every deleted slot before it).
+ */
+class GenerationalMap<K, V> {
+  private young = new Map<K, V>();
+  private old = new Map<K, V>();
+  private readonly half: number;
+  constructor(cap: number) {
+    this.half = Math.max(1, Math.floor(cap / 2));
+  }
+  get(k: K): V | undefined {
+    return this.young.get(k) ?? this.old.get(k);
+  }
+  set(k: K, v: V): void {
+    this.young.set(k, v);
+    if (this.young.size >= this.half) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+  }
+  get size(): number {
+    return this.young.size + this.old.size;
+  }
 }
 
 export class ClusterStore {
@@ -45,8 +66,8 @@ export class ClusterStore {
   private readonly rep = new Map<number, Uint32Array>();
   private readonly open: number[] = [];
   private openHead = 0;
-  private readonly buckets = new Map<number, number>();
-  private readonly keyIndex = new Map<string, number>();
+  private readonly buckets: GenerationalMap<number, number>;
+  private readonly keyIndex: GenerationalMap<string, number>;
   private readonly maxOpen: number;
   private readonly maxBuckets: number;
   retired = 0;
@@ -54,6 +75,8 @@ export class ClusterStore {
   constructor(limits: StoreLimits = {}) {
     this.maxOpen = limits.maxOpen ?? 200_000;
     this.maxBuckets = limits.maxBuckets ?? 2_000_000;
+    this.buckets = new GenerationalMap(this.maxBuckets);
+    this.keyIndex = new GenerationalMap(this.maxBuckets);
   }
 
   private find(c: number): number {
@@ -99,21 +122,24 @@ export class ClusterStore {
       const r = this.find(c);
       if (r === target) continue;
       const rs = this.rep.get(r);
-      if (rs && similarity(sig, rs) >= MIN_SIMILARITY) join(r);
+      if (rs && similarity(sig, rs) >= MIN_SIMILARITY) {
+        join(r);
+        this.buckets.set(b, r); // a campaign still arriving stays in the young generation
+      }
     }
     if (target < 0) {
       target = this.parent.push(this.parent.n);
       this.size.push(1);
       if (!empty) {
         this.rep.set(target, sig);
-        for (const b of bands) capSet(this.buckets, b, target, this.maxBuckets);
+        for (const b of bands) this.buckets.set(b, target);
         this.open.push(target);
         this.retireOld();
       }
     } else {
       this.size.a[target]!++;
     }
-    for (const k of f.keys) capSet(this.keyIndex, k, target, this.maxBuckets);
+    for (const k of f.keys) this.keyIndex.set(k, target);
     return this.memberCluster.push(target);
   }
 

@@ -92,6 +92,9 @@ export async function hunt(cfg: HuntConfig, progress: HuntProgress = {}): Promis
 
   if (cfg.paths.length) {
     const analyze = cfg.analyze;
+    const since = cfg.since
+      ? Date.UTC(cfg.since.getUTCFullYear(), cfg.since.getUTCMonth(), cfg.since.getUTCDate())
+      : undefined;
     const detector = defineDetector({
       id: 'mail.hunt',
       description: 'verdict and campaign features of every message',
@@ -100,6 +103,8 @@ export async function hunt(cfg: HuntConfig, progress: HuntProgress = {}): Promis
       create: () => ({
         async onRecord(rec: MailRecord) {
           const { verdict, features } = await judgeMessage(rec.raw, analyze, undefined, parseMail(rec));
+          // Files have no INTERNALDATE: --since goes by the Date header (undated messages are kept).
+          if (since !== undefined && features.time && Date.parse(features.time) < since) return;
           engine.add(
             {
               path: rec.source.path,
@@ -159,7 +164,19 @@ export async function hunt(cfg: HuntConfig, progress: HuntProgress = {}): Promis
             source: { path: m.url },
             message: `message of ${m.size} bytes; analysed the first ${cfg.maxMessageBytes}`,
           });
-        const { verdict, features } = await judgeMessage(m.raw, cfg.analyze, m.internalDate);
+        let judged;
+        try {
+          judged = await judgeMessage(m.raw, cfg.analyze, m.internalDate);
+        } catch (e) {
+          // One hostile message must not end the account's hunt.
+          problem({
+            level: 'error',
+            source: { path: m.url },
+            message: `not judged: ${(e as Error).message}`,
+          });
+          continue;
+        }
+        const { verdict, features } = judged;
         engine.add(
           {
             path: m.url,
