@@ -212,6 +212,9 @@ export interface ScanCommand {
   readonly complete?: (findings: readonly Finding[], roots: readonly string[]) => Finding[];
   /** Sections of the command's own at the top of the HTML report. */
   readonly htmlSections?: (report: Report) => readonly HtmlSection[];
+  /** Findings held back while scanning (not streamed), then replaced by what `regroup` makes of them. */
+  readonly hold?: (finding: Finding) => boolean;
+  readonly regroup?: (held: readonly Finding[]) => Finding[];
 }
 
 /** Scan paths with the given readers and detectors, report, and return the exit code. */
@@ -245,6 +248,7 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   progress.countInBackground(paths);
 
   const findings: Finding[] = [];
+  const heldBack: Finding[] = [];
   const problems: Problem[] = [];
   const skipped: Skipped[] = [];
   const startedAt = new Date().toISOString();
@@ -292,6 +296,10 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     },
     {
       finding(f) {
+        if (cmd.hold?.(f)) {
+          heldBack.push(f);
+          return;
+        }
         findings.push(f);
         if (!cmd.complete) output.finding(f);
         progress.finding();
@@ -351,6 +359,10 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     stats = await scanner.scan(paths);
   }
   progress.done();
+  for (const f of cmd.regroup?.(heldBack) ?? heldBack) {
+    findings.push(f);
+    if (!cmd.complete) output.finding(f);
+  }
   if (cmd.complete) {
     const done = cmd.complete(findings, paths);
     findings.length = 0;

@@ -6,6 +6,7 @@ import type { MailRecord } from '../model/records.ts';
 import type { Severity } from '../model/severity.ts';
 import { analyzeMessage, type AnalyzeOptions, type MailVerdict } from './analyze.ts';
 import { parseMail } from './parse.ts';
+import { judgeMessage } from './hunt/verdict.ts';
 import { loadScoring, type Action, type Scoring } from './signals.ts';
 import { zoneResolver, type Resolver } from './zone.ts';
 import { promises as dns } from 'node:dns';
@@ -29,6 +30,8 @@ export interface MailConfig {
   readonly resolveLinks?: number;
   /** Emit verdicts with action no_action too (JSONL consumers want one line per message). */
   readonly all?: boolean;
+  /** Put each message's campaign features in its verdict (`campaignFeatures`), for the campaign engine. */
+  readonly campaigns?: boolean;
 }
 
 const SEVERITY: Record<Action, Severity> = {
@@ -108,6 +111,12 @@ export const mailVerdictDetector = defineDetector({
     return {
       async onRecord(rec, emit) {
         opts ??= analyzeOptions(cfg, ctx.intel);
+        if (cfg.campaigns) {
+          const { verdict, features } = await judgeMessage(rec.raw, opts, undefined, parseMail(rec));
+          const f = verdictFinding(verdict, rec);
+          emit({ ...f, evidence: { ...f.evidence, campaignFeatures: { ...features } } });
+          return;
+        }
         const v = await analyzeMessage(rec.raw, opts, parseMail(rec));
         if (v.action === 'no_action' && !cfg.all) return;
         emit(verdictFinding(v, rec));
