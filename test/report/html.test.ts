@@ -62,21 +62,21 @@ test(
     assert.equal(r.code, 1, r.stderr);
     await withPage(out, async (page, requests) => {
       assert.match(await page.title(), /^Vigil triage report/);
-      assert.equal(await page.locator('details.finding').count(), 29);
+      assert.equal(await page.locator('details.finding').count(), 31);
       assert.ok(
         (await page.locator('svg[aria-label="Findings over time"] rect').count()) >= 4,
         'timeline bars',
       );
-      assert.equal(await page.locator('section.group').count(), 12);
+      assert.equal(await page.locator('section.group').count(), 13);
       // Every finding's evidence is in the page.
       await page.locator('details.finding').first().click();
       assert.match(
         await page.locator('details.finding').first().innerText(),
         /clientIp|indicator|attachment|parameter|verdict/,
       );
-      // Severity filter: hide the 4 critical findings.
+      // Severity filter: hide the 12 critical findings.
       await page.locator('input.sev[value="critical"]').uncheck();
-      assert.equal(await page.locator('details.finding:not(.hidden)').count(), 17);
+      assert.equal(await page.locator('details.finding:not(.hidden)').count(), 19);
       await page.locator('input.sev[value="critical"]').check();
       // Text filter: only the attacker's requests.
       await page.locator('#search').fill('203.0.113.50');

@@ -49,14 +49,14 @@ test('SARIF of the example incident validates against the official SARIF 2.1.0 s
   };
   assert.deepEqual(schemaErrors(doc), []);
   const run = doc.runs[0]!;
-  assert.equal(run.results.length, 29);
+  assert.equal(run.results.length, 31);
   const probe = run.results.find(
     (x) =>
       x.locations[0]!.physicalLocation.artifactLocation.uri.endsWith('HttpProxy_2021030215-1.LOG') &&
       x.level === 'note',
   )!;
   assert.equal(probe.ruleId, 'exchange.proxylogon.ssrf');
-  assert.equal(probe.locations[0]!.physicalLocation.region!.startLine, 6);
+  assert.equal(probe.locations[0]!.physicalLocation.region!.startLine, 7);
   for (const res of run.results) assert.ok(run.tool.driver.rules.some((rule) => rule.id === res.ruleId));
 });
 
