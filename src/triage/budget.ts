@@ -15,6 +15,12 @@ import type { VigilRecord } from '../model/records.ts';
 export const DEFAULT_RECORD_BUDGET_MS = 50;
 
 const PER_BYTES = 256 * 1024;
+export const CPU_KINDS: ReadonlySet<string> = new Set<string>([
+  'file',
+  'mail',
+  'winevent',
+  'exchange.server',
+]);
 
 export class Budget implements RecordBudget {
   readonly ms: number;
@@ -39,7 +45,9 @@ export class Budget implements RecordBudget {
     if (!this.ms) return;
     this.limit = this.limitFor(rec, first);
     this.rule = undefined;
-    this.cpu0 = null;
+    // Records that cost milliseconds anyway (files, messages, events) are judged by CPU time, so a
+    // busy machine does not make them look slow; a log line costs too little for a system call.
+    this.cpu0 = CPU_KINDS.has(rec.kind) ? process.threadCpuUsage() : null;
     this.excluded = 0;
     this.start = performance.now();
   }
