@@ -29,6 +29,8 @@ interface MailCliOptions extends CommonOptions {
   sender?: string;
   all?: boolean;
   resolveLinks?: string | boolean;
+  /** False with --no-campaigns: each message judged alone, as the mail-flow doors judge it. */
+  campaigns?: boolean;
 }
 
 function addMailOptions(cmd: Command): Command {
@@ -115,6 +117,10 @@ recorded, never trusted by itself.`,
     .argument('<path...>', 'messages, mailboxes, Maildir folders; - for standard input');
   addMailOptions(addCommonOptions(scan))
     .option('--all', 'report messages with action no_action too (always in JSONL)')
+    .option(
+      '--no-campaigns',
+      'judge each message alone (no campaign judgement across the messages given), as vigil serve does',
+    )
     .addHelpText(
       'after',
       `
@@ -129,17 +135,19 @@ Examples:
       const mailConfig = config(opts, !!opts.all || jsonl);
       // Campaign judgement across the messages given (the same engine as mail hunt).
       const scoring = mailConfig.scoring ? loadScoring(mailConfig.scoring) : loadScoring();
+      const campaigns = opts.campaigns !== false;
       process.exitCode = await runScan(
         stdinPaths(paths),
-        { ...opts, mailConfig: { ...mailConfig, campaigns: true } },
+        { ...opts, mailConfig: { ...mailConfig, campaigns } },
         {
           command: 'mail scan',
           detectors: [mailVerdictDetector, attachmentDetector],
           readers,
           parallel: true,
           text: (r, color) => renderMailText(r, { color }),
-          hold: isHeldVerdict,
-          regroup: (held) => regroupVerdicts(held, scoring, !!mailConfig.all),
+          ...(campaigns
+            ? { hold: isHeldVerdict, regroup: (held) => regroupVerdicts(held, scoring, !!mailConfig.all) }
+            : {}),
         },
       );
     });

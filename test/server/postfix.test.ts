@@ -35,7 +35,7 @@ interface Scan {
   evidence: { action: string; score: number; signals: { name: string; weight: number }[] };
 }
 function scan(files: string[]): Map<string, Scan> {
-  const r = vigil(['mail', 'scan', ...files, '--format', 'jsonl', '--all']);
+  const r = vigil(['mail', 'scan', ...files, '--format', 'jsonl', '--all', '--no-campaigns']);
   const out = new Map<string, Scan>();
   for (const l of r.stdout.trim().split('\n').filter(Boolean)) {
     const f = JSON.parse(l) as Scan & { rule: string };

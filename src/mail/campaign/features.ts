@@ -46,8 +46,17 @@ const ACCOUNT_HEADERS: Readonly<Record<string, (v: string) => string>> = {
   'x-roving-id': (v) => `ctct:${v.split('.')[0]}`,
   'x-mc-user': (v) => `mailchimp:${v}`,
   'x-csa-complaints': (v) => `csa:${v}`,
-  'list-id': (v) => `list:${/<([^>]{1,200})>/.exec(v)?.[1] ?? v.slice(0, 200)}`,
+  'list-id': (v) => `list:${angleBracketed(v) ?? v.slice(0, 200)}`,
 };
+
+/** The text between the first `<` and the `>` after it (at most 200 characters), without a regex. */
+function angleBracketed(v: string): string | undefined {
+  const a = v.indexOf('<');
+  if (a < 0) return undefined;
+  const b = v.indexOf('>', a + 1);
+  if (b < 0 || b - a - 1 > 200 || b === a + 1) return undefined;
+  return v.slice(a + 1, b);
+}
 
 /** A link as a template: host (digits folded), path with token-like segments folded, parameter names only. */
 export function linkTemplate(url: string): string | undefined {
@@ -73,9 +82,13 @@ export function linkTemplate(url: string): string | undefined {
 
 /** Lower case, recipient names and addresses removed, URLs and e-mail addresses out, digits folded. */
 export function templateWords(text: string, personal: readonly string[]): string[] {
+  // Tokens holding an address are dropped whole (a split on whitespace stays linear, where an
+  // address regex scanned from every position is not).
   const t = lc(text.slice(0, MAX_BODY))
     .replace(/\bhttps?:\/\/\S+/g, ' ')
-    .replace(/[^\s@<>"']+@[^\s@<>"']+/g, ' ');
+    .split(/\s+/)
+    .filter((w) => !w.includes('@'))
+    .join(' ');
   const words = t
     .replace(/\d+/g, '#')
     .split(/[^\p{L}\p{N}#]+/u)
@@ -85,13 +98,46 @@ export function templateWords(text: string, personal: readonly string[]): string
 }
 
 function htmlText(html: string): string {
-  return html
-    .slice(0, MAX_BODY * 4)
-    .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<[^>]{0,2000}>/g, ' ')
+  return stripTags(dropElements(html.slice(0, MAX_BODY * 4), ['script', 'style']))
     .replace(/&nbsp;/gi, ' ')
     .replace(/&amp;/gi, '&')
     .replace(/&#?[a-z0-9]{1,8};/gi, ' ');
+}
+
+/** Removes `<name …>…</name>` elements by scanning forward once (no backtracking on hostile HTML). */
+function dropElements(html: string, names: readonly string[]): string {
+  const lower = html.toLowerCase();
+  let out = '';
+  let at = 0;
+  for (;;) {
+    let start = -1;
+    let name = '';
+    for (const n of names) {
+      const i = lower.indexOf(`<${n}`, at);
+      if (i >= 0 && (start < 0 || i < start)) [start, name] = [i, n];
+    }
+    if (start < 0) break;
+    const end = lower.indexOf(`</${name}`, start + name.length + 1);
+    out += html.slice(at, start) + ' ';
+    if (end < 0) return out;
+    const close = lower.indexOf('>', end);
+    at = close < 0 ? html.length : close + 1;
+  }
+  return out + html.slice(at);
+}
+
+/** Every tag replaced by a space; an unclosed `<` and what follows it is dropped. */
+function stripTags(html: string): string {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const open = html.indexOf('<', at);
+    if (open < 0) return out + html.slice(at);
+    out += html.slice(at, open) + ' ';
+    const close = html.indexOf('>', open + 1);
+    if (close < 0) return out;
+    at = close + 1;
+  }
 }
 
 /** The first Received hop's connecting IP: the sending infrastructure as the recipient's MX saw it. */
@@ -124,7 +170,7 @@ export function campaignFeatures(
   if (v.esp) traits.add(`esp:${v.esp}`);
   const ip = sendingIp(email);
   if (ip) traits.add(`infra:ip:${ip}`);
-  const rp = /@([^>\s]+)>?\s*$/.exec(headers.find((h) => h.key === 'return-path')?.value ?? '')?.[1];
+  const rp = returnPathDomain(headers.find((h) => h.key === 'return-path')?.value ?? '');
   if (rp) traits.add(`infra:return-path:${reg(lc(rp))}`);
   for (const h of headers.filter((x) => x.key === 'dkim-signature').slice(0, 5)) {
     const d = /\bd=\s*([^;\s]+)/i.exec(h.value)?.[1];
@@ -174,4 +220,13 @@ export function campaignFeatures(
     recipientOrg: first.includes('@') ? reg(lc(first.slice(first.lastIndexOf('@') + 1))) : '',
     ...(time ? { time } : {}),
   };
+}
+
+/** The domain of a Return-Path value (`<user@example.org>`), read without a regex. */
+function returnPathDomain(value: string): string | undefined {
+  const v = value.trim().replace(/>$/, '');
+  const at = v.lastIndexOf('@');
+  if (at < 0) return undefined;
+  const d = v.slice(at + 1);
+  return d && !/[\s>]/.test(d) ? d : undefined;
 }

@@ -109,9 +109,12 @@ export function createSpamdDoor(verdicts: Verdicts, log: Logger, opts: SpamdDoor
     if (lines.length - 1 > MAX_HEADER_LINES) return fail(socket, EX.PROTOCOL, 'Bad header line: too many');
     const headers = new Map<string, string>();
     for (const l of lines.slice(1)) {
-      const h = /^([A-Za-z][A-Za-z0-9-]*)\s*:\s*(.*)$/.exec(l);
-      if (!h) return fail(socket, EX.PROTOCOL, `Bad header line: ${l.slice(0, 100)}`);
-      headers.set(h[1]!.toLowerCase(), h[2]!.trim());
+      // Name and value split at the first colon (a regex with \s* on both sides of it backtracks).
+      const colon = l.indexOf(':');
+      const name = colon > 0 ? l.slice(0, colon).trimEnd() : '';
+      if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(name))
+        return fail(socket, EX.PROTOCOL, `Bad header line: ${l.slice(0, 100)}`);
+      headers.set(name.toLowerCase(), l.slice(colon + 1).trim());
     }
     if (method === 'PING') {
       socket.end('SPAMD/1.5 0 PONG\r\n');
