@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'examples/', 'out/', 'bench/out/', 'scratch/'] },
+  { ignores: ['node_modules/', 'examples/', 'out/', 'bench/out/', 'scratch/', 'web/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -12,6 +12,9 @@ for (const b of [
   'sigma.ts',
   'regex.ts',
   'mail.ts',
+  'mailflow.ts',
+  'store.ts',
+  'mailhunt.ts',
 ]) {
   const r = spawnSync(process.execPath, [join(import.meta.dirname, b)], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);

@@ -9,6 +9,9 @@ import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
 import { UsageError } from './exit.ts';
 import { renderMailText } from '../report/mail-text.ts';
 import { renderMailExplain } from '../report/mail-explain.ts';
+import { loadScoring } from '../mail/signals.ts';
+import { isHeldVerdict, regroupVerdicts } from '../mail/campaign/scan.ts';
+import { runHunt, type HuntCliOptions } from './mail-hunt.ts';
 
 /**
  * `vigil mail scan PATH…` scores every message in .eml files, mbox files, Maildir folders and
@@ -24,6 +27,8 @@ interface MailCliOptions extends CommonOptions {
   sender?: string;
   all?: boolean;
   resolveLinks?: string | boolean;
+  /** False with --no-campaigns: each message judged alone, as the mail-flow doors judge it. */
+  campaigns?: boolean;
 }
 
 function addMailOptions(cmd: Command): Command {
@@ -110,6 +115,10 @@ recorded, never trusted by itself.`,
     .argument('<path...>', 'messages, mailboxes, Maildir folders; - for standard input');
   addMailOptions(addCommonOptions(scan))
     .option('--all', 'report messages with action no_action too (always in JSONL)')
+    .option(
+      '--no-campaigns',
+      'judge each message alone (no campaign judgement across the messages given), as vigil serve does',
+    )
     .addHelpText(
       'after',
       `
@@ -120,15 +129,61 @@ Examples:
     )
     .action(async (paths: string[], opts: MailCliOptions) => {
       const jsonl = opts.format === 'jsonl' || (!opts.format && /\.jsonl$/i.test(opts.out ?? ''));
+      const mailConfig = config(opts, !!opts.all || jsonl);
+      // Campaign judgement across the messages given (the same engine as mail hunt).
+      const scoring = mailConfig.scoring ? loadScoring(mailConfig.scoring) : loadScoring();
+      const campaigns = opts.campaigns !== false;
       process.exitCode = await runScan(
         stdinPaths(paths),
-        { ...opts, mailConfig: config(opts, !!opts.all || jsonl) },
+        { ...opts, mailConfig: { ...mailConfig, campaigns } },
         {
           command: 'mail scan',
           profile: 'mail',
           text: (r, color) => renderMailText(r, { color }),
+          ...(campaigns
+            ? { hold: isHeldVerdict, regroup: (held) => regroupVerdicts(held, scoring, !!mailConfig.all) }
+            : {}),
         },
       );
+    });
+
+  const hunt = mail
+    .command('hunt')
+    .summary(
+      'retro-hunt: judge every message in files and IMAP accounts, group campaigns, list and pull copies',
+    )
+    .description(
+      `Judge every message of the given files (.eml, mbox, Maildir, folders) and of every account in
+--accounts on the given IMAP servers (all folders, read-only: EXAMINE and BODY.PEEK), group the
+copies of each campaign across accounts and organisations, and judge each campaign as a whole: a
+message in a malicious campaign takes the campaign's action (CAMPAIGN_* signal). --intel with
+indicators published after delivery turns it into a retro-hunt. --purge-list writes the messages to
+pull; --apply move:FOLDER moves exactly those (after a dry-run summary).`,
+    )
+    .argument('<source...>', 'files or folders of mail, or imap://HOST:PORT / imaps://HOST:PORT');
+  addMailOptions(addCommonOptions(hunt))
+    .option(
+      '--accounts <file>',
+      'CSV org,user,password[,url]; password may be env:VAR; user*master for a master login',
+    )
+    .option('--since <date>', 'only messages received on or after this date (IMAP SEARCH SINCE)')
+    .option('--purge-list <file>', 'write the messages to quarantine or reject as CSV')
+    .option('--apply <move:FOLDER>', "move the purge list's IMAP messages into FOLDER (created if missing)")
+    .option('--insecure', 'accept TLS certificates that do not verify (self-signed)')
+    .option('--skip-junk-trash', 'do not read Junk and Trash folders')
+    .option('--concurrency <n>', 'accounts read at the same time (default 4)')
+    .option('--all', 'report messages and campaigns with action no_action too (always in JSONL)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ vigil mail hunt imaps://mail.example.org:993 --accounts accounts.csv --intel mstic.csv \\
+      --since 2021-05-20 --purge-list purge.csv --format jsonl --out hunt.jsonl
+  $ vigil mail hunt imaps://mail.example.org:993 --accounts accounts.csv --intel mstic.csv \\
+      --apply move:Quarantine`,
+    )
+    .action(async (sources: string[], opts: HuntCliOptions & MailCliOptions) => {
+      process.exitCode = await runHunt(sources, opts, config(opts, true));
     });
 
   const explain = mail

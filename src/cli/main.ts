@@ -19,6 +19,9 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   exchange: async () => (await import('./exchange.ts')).exchangeCommand,
   sigma: async () => (await import('./sigma.ts')).sigmaCommand,
   mail: async () => (await import('./mail.ts')).mailCommand,
+  serve: async () => (await import('./serve.ts')).serveCommand,
+  case: async () => (await import('./case.ts')).caseCommand,
+  token: async () => (await import('./token.ts')).tokenCommand,
   detectors: async () => (await import('./detectors.ts')).detectorsCommand,
 };
 

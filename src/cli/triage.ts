@@ -20,6 +20,7 @@ import { EngineOptionError, loadEngine, type Engine } from '../engine/engine.ts'
 import { openScan } from '../engine/session.ts';
 import type { ProfileName } from '../engine/profiles.ts';
 import type { InventoryEntry } from '../exchange/inventory-input.ts';
+import { checkOrgName } from '../store/org-name.ts';
 
 const SIGMA_LEVELS: readonly SigmaLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
 
@@ -40,6 +41,9 @@ export interface CommonOptions {
   recordBudget?: string;
   /** Set by `mail scan`: scoring options for the mail.verdict detector. */
   mailConfig?: MailConfig;
+  /** Also write the findings to the case store, under this organisation. */
+  org?: string;
+  db?: string;
 }
 
 /** Options every scanning command shares. */
@@ -69,6 +73,11 @@ export function addCommonOptions(cmd: Command): Command {
     .option(
       '--record-budget <ms>',
       `milliseconds a detector may spend on one record before it is reported and, for Sigma, stopped for that record; 0 = no budget (default ${DEFAULT_RECORD_BUDGET_MS})`,
+    )
+    .option('--org <name>', 'also write the findings to the case store, under this organisation')
+    .option(
+      '--db <url>',
+      'the case store for --org: SQLite file (default ./vigil.db), sqlite:PATH, postgres://…',
     );
 }
 
@@ -179,6 +188,9 @@ export interface ScanCommand {
   readonly htmlSections?: (report: Report) => readonly HtmlSection[];
   /** Report formats of the command's own beside the common ones (e.g. `stix` for intel match). */
   readonly formats?: Readonly<Record<string, (report: Report) => string>>;
+  /** Findings held back while scanning (not streamed), then replaced by what `regroup` makes of them. */
+  readonly hold?: (finding: Finding) => boolean;
+  readonly regroup?: (held: readonly Finding[]) => Finding[];
 }
 
 /** Scan paths with the given readers and detectors, report, and return the exit code. */
@@ -189,6 +201,9 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   const recordBudgetMs = recordBudgetOption(opts.recordBudget);
   const own = opts.format !== undefined ? cmd.formats?.[opts.format] : undefined;
   const format = own ? 'text' : chooseFormat(opts.format, opts.out);
+  if (opts.db !== undefined && opts.org === undefined) throw new UsageError('--db needs --org ORG');
+  const orgProblem = opts.org !== undefined ? checkOrgName(opts.org) : null;
+  if (orgProblem) throw new UsageError(`--org: ${orgProblem}`);
   for (const p of paths) {
     try {
       await stat(p);
@@ -237,6 +252,7 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   progress.countInBackground(paths);
 
   const findings: Finding[] = [];
+  const heldBack: Finding[] = [];
   const problems: Problem[] = [...engine.problems];
   const skipped: Skipped[] = [];
   const startedAt = new Date().toISOString();
@@ -254,6 +270,10 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     ...(cmd.inventory ? { inventory: cmd.inventory } : {}),
     onEvent(e) {
       if (e.type === 'finding') {
+        if (cmd.hold?.(e.finding)) {
+          heldBack.push(e.finding);
+          return;
+        }
         findings.push(e.finding);
         output.finding(e.finding);
         progress.finding();
@@ -272,8 +292,30 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   await session.add(paths);
   progress.done();
   const { stats, rules } = await session.close();
+  // Held findings (a campaign's messages) come back as what `regroup` makes of them.
+  for (const f of cmd.regroup?.(heldBack) ?? heldBack) {
+    findings.push(f);
+    output.finding(f);
+  }
 
   findings.sort(compareFindings);
+  if (opts.org !== undefined) {
+    try {
+      const { storeFindings } = await import('../store/sink.ts');
+      const r = await storeFindings(opts.db, opts.org, findings, `vigil ${cmd.command} ${paths.join(' ')}`);
+      if (!opts.quiet)
+        process.stderr.write(
+          `vigil: ${printable(`case store ${r.where}: ${r.added} findings added to ${opts.org}, ${r.duplicates} already there`)}\n`,
+        );
+    } catch (e) {
+      problems.push({
+        level: 'error',
+        source: { path: opts.db ?? 'vigil.db' },
+        message: `case store: ${(e as Error).message}`,
+      });
+      if (!opts.quiet) process.stderr.write(`vigil: ${printable(`case store: ${(e as Error).message}`)}\n`);
+    }
+  }
   const base = paths.length === 1 ? await baseDir(paths[0]!) : undefined;
   const report: Report = {
     tool: { name: 'vigil', version: VERSION },

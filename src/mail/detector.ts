@@ -7,6 +7,7 @@ import type { Envelope, MailRecord } from '../model/records.ts';
 import type { Severity } from '../model/severity.ts';
 import { analyzeMessage, type AnalyzeOptions, type MailVerdict } from './analyze.ts';
 import { parseMail } from './parse.ts';
+import { judgeMessage } from './hunt/verdict.ts';
 import { loadScoring, type Action, type Scoring } from './signals.ts';
 import { zoneResolver, type Resolver } from './zone.ts';
 import { promises as dns } from 'node:dns';
@@ -30,6 +31,8 @@ export interface MailConfig {
   readonly resolveLinks?: number;
   /** Emit verdicts with action no_action too (JSONL consumers want one line per message). */
   readonly all?: boolean;
+  /** Put each message's campaign features in its verdict (`campaignFeatures`), for the campaign engine. */
+  readonly campaigns?: boolean;
 }
 
 /** The mail scoring options in a scan's context. */
@@ -131,7 +134,14 @@ export const mailVerdictDetector = defineDetector({
     return {
       async onRecord(rec, emit) {
         opts ??= analyzeOptions(cfg, INTEL.get(ctx));
-        const v = await analyzeMessage(rec.raw, withEnvelope(opts, rec.envelope), parseMail(rec));
+        const run = withEnvelope(opts, rec.envelope);
+        if (cfg.campaigns) {
+          const { verdict, features } = await judgeMessage(rec.raw, run, undefined, parseMail(rec));
+          const f = verdictFinding(verdict, rec);
+          emit({ ...f, evidence: { ...f.evidence, campaignFeatures: { ...features } } });
+          return;
+        }
+        const v = await analyzeMessage(rec.raw, run, parseMail(rec));
         if (v.action === 'no_action' && !cfg.all) return;
         emit(verdictFinding(v, rec));
       },

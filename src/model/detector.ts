@@ -48,6 +48,8 @@ export interface RecordBudget {
   blame(rule: string): void;
   /** Runs one-off set-up (building an index on first use): its time is not charged to the record. */
   exclude<T>(setup: () => T): T;
+  /** Judge the current record by CPU time, not wall time (costs a system call per record). */
+  measureCpu(): void;
 }
 
 /**

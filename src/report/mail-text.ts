@@ -37,7 +37,7 @@ export function renderMailText(report: Report, opts: { color: boolean }): string
     byAction.set(String(f.evidence['action']), (byAction.get(String(f.evidence['action'])) ?? 0) + 1);
   const secs = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
   const out: string[] = [];
-  out.push(c.bold(`Vigil mail scan — ${report.roots.join(', ')}`));
+  out.push(c.bold(`Vigil ${report.command} — ${report.roots.join(', ')}`));
   out.push(
     `${report.stats.records} messages in ${report.stats.files} files (${formatBytes(report.stats.bytes)}) in ${secs.toFixed(1)} s`,
   );

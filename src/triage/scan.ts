@@ -505,11 +505,12 @@ export class Scanner {
     this.overruns.set(key, { count: 1, first: rec.source });
     const took = `${over.ms.toFixed(1)} ms (budget ${over.limit} ms${over.rule ? '' : ', see --record-budget'})`;
     this.sinks.problem({
-      level: 'error',
+      // Stopped part-way: not fully analysed (an error, as for unreadable input). Only slow: a warning.
+      level: over.rule ? 'error' : 'warning',
       source: rec.source,
       message: over.rule
         ? `detector ${id} stopped on this ${rec.kind} record after ${took} at rule ${over.rule}: its remaining rules were not run on it (--record-budget)`
-        : `detector ${id} took ${took} on this ${rec.kind} record: it may not have been fully analysed`,
+        : `detector ${id} took ${took} on this ${rec.kind} record: analysed, but over its budget`,
     });
   }
 

@@ -95,6 +95,7 @@ test('the pack key changes with any file it covers', () => {
 test('a command line loads only the command it names', () => {
   assert.deepEqual(commandsFor(['exchange', 'hunt', 'x']), ['exchange']);
   assert.deepEqual(commandsFor(['--version']), []);
-  assert.equal(commandsFor(['--help']).length, 8);
-  assert.equal(commandsFor(['exchnge']).length, 8); // commander's suggestion needs every name
+  const every = commandsFor(['--help']);
+  for (const c of ['triage', 'exchange', 'mail', 'serve', 'case', 'token']) assert.ok(every.includes(c), c);
+  assert.deepEqual(commandsFor(['exchnge']), every); // commander's suggestion needs every name
 });

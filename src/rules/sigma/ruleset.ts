@@ -273,6 +273,7 @@ function run(
   exhaustive: boolean,
   budget: RecordBudget | undefined,
 ): SigmaMatch[] {
+  budget?.measureCpu();
   let out: SigmaMatch[] | undefined;
   let seen: Set<SigmaRule> | undefined;
   for (const i of exhaustive ? b.entries.keys() : b.index.candidates(view)) {

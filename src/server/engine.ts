@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import { analyzeMessage, type AnalyzeOptions, type MailVerdict } from '../mail/analyze.ts';
+import { analyzeOptions, type MailConfig } from '../mail/detector.ts';
+import { buildIndex } from '../intel/builtin.ts';
+import type { Scoring } from '../mail/signals.ts';
+
+/**
+ * The one seam between the mail-flow doors and the mail engine: every door asks this module for
+ * a verdict, and this module calls the same `analyzeMessage` with the same options that
+ * `vigil mail scan` builds. When the library API in `src/engine/` lands, only this file changes.
+ */
+export interface EngineConfig {
+  /** Scoring file (default: the shipped scoring.yaml). */
+  readonly config?: string;
+  /** Extra intel feeds (STIX, MISP, CSV) on top of the built-in packs. */
+  readonly intel?: readonly string[];
+  readonly builtinIntel?: boolean;
+  /** `none` (default), `live` or a zone file, as `vigil mail scan --dns`. */
+  readonly dns?: string;
+  readonly trustedAuthserv?: readonly string[];
+}
+
+/** What the MTA knows about the message beyond its bytes: the envelope and the connection. */
+export interface MailContext {
+  readonly ip?: string;
+  readonly helo?: string;
+  readonly sender?: string;
+  readonly recipients?: readonly string[];
+  readonly queueId?: string;
+}
+
+export interface Engine {
+  analyze(raw: Uint8Array, ctx?: MailContext): Promise<MailVerdict>;
+  /** Re-reads the scoring file and intel feeds; on error the loaded engine stays as it was. */
+  reload(): void;
+  readonly scoring: Scoring;
+}
+
+function build(cfg: EngineConfig): AnalyzeOptions {
+  for (const f of [...(cfg.config ? [cfg.config] : []), ...(cfg.intel ?? [])])
+    if (!existsSync(f)) throw new Error(`no such file: ${f}`);
+  const { index } = buildIndex(cfg.intel ?? [], cfg.builtinIntel ?? true);
+  const mail: MailConfig = {
+    ...(cfg.config ? { scoring: cfg.config } : {}),
+    ...(cfg.dns ? { dns: cfg.dns } : {}),
+    ...(cfg.trustedAuthserv ? { trustedAuthserv: cfg.trustedAuthserv } : {}),
+  };
+  return analyzeOptions(mail, index);
+}
+
+export function loadEngine(cfg: EngineConfig = {}): Engine {
+  let opts = build(cfg);
+  return {
+    analyze(raw, ctx = {}) {
+      // The envelope is what the MTA saw (the headers may lie): SPF judges it when DNS is on.
+      const auth = {
+        ...opts.auth,
+        ...(ctx.ip ? { ip: ctx.ip } : {}),
+        ...(ctx.helo ? { helo: ctx.helo } : {}),
+        ...(ctx.sender !== undefined ? { sender: ctx.sender } : {}),
+      };
+      return analyzeMessage(raw, { ...opts, auth });
+    },
+    reload() {
+      opts = build(cfg);
+    },
+    get scoring() {
+      return opts.scoring;
+    },
+  };
+}
