@@ -2,8 +2,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { compareFindings, makeFinding, type Finding } from '../model/finding.ts';
 import { atLeast, isSeverity, SEVERITIES, type Severity } from '../model/severity.ts';
 import type { Problem } from '../model/problem.ts';
-import { buildIndex } from '../intel/builtin.ts';
-import { analyzeOptions, type MailConfig } from '../mail/detector.ts';
+import type { MailConfig } from '../mail/detector.ts';
+import { EngineOptionError, loadEngine, type Engine } from '../engine/engine.ts';
 import { loadAccounts, AccountsError, type Account } from '../mail/imap/accounts.ts';
 import { parseServer, type ImapServer } from '../mail/imap/url.ts';
 import { hunt } from '../mail/hunt/run.ts';
@@ -81,7 +81,15 @@ export async function runHunt(sources: string[], opts: HuntCliOptions, mail: Mai
   const say = (s: string) => {
     if (!quiet) process.stderr.write(`vigil: ${printable(s)}\n`);
   };
-  const { index, reports } = buildIndex(opts.intel ?? [], opts.builtinIntel);
+  // The one engine every front end uses: the same indicators and scoring as mail scan and the doors.
+  let engine: Engine;
+  try {
+    engine = loadEngine({ intel: opts.intel ?? [], builtinIntel: opts.builtinIntel, mail });
+  } catch (e) {
+    if (e instanceof EngineOptionError) throw new UsageError(e.message);
+    throw e;
+  }
+  const reports = engine.feeds;
   const problems: Problem[] = [];
   for (const r of reports) {
     for (const x of r.rejected)
@@ -92,7 +100,7 @@ export async function runHunt(sources: string[], opts: HuntCliOptions, mail: Mai
       });
     if ((opts.intel ?? []).includes(r.file)) say(`intel ${r.file}: ${r.loaded} indicators (${r.format})`);
   }
-  const analyze = analyzeOptions(mail, index);
+  const analyze = engine.mailOptions();
   const output = new Output(format, opts.out, process.stdout, (r, color) => renderMailText(r, { color }));
 
   const result = await hunt(
@@ -101,7 +109,7 @@ export async function runHunt(sources: string[], opts: HuntCliOptions, mail: Mai
       servers,
       accounts,
       analyze,
-      intel: index,
+      intel: engine.intel,
       scoring: analyze.scoring,
       ...(since ? { since } : {}),
       skipJunkTrash: !!opts.skipJunkTrash,

@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs';
-import { analyzeMessage, type AnalyzeOptions, type MailVerdict } from '../mail/analyze.ts';
-import { analyzeOptions, type MailConfig } from '../mail/detector.ts';
-import { buildIndex } from '../intel/builtin.ts';
+import type { MailVerdict } from '../mail/analyze.ts';
+import type { MailConfig } from '../mail/detector.ts';
 import type { Scoring } from '../mail/signals.ts';
+import { loadEngine as loadLibraryEngine, type Engine as LibraryEngine } from '../engine/engine.ts';
+import { analyzeMessage } from '../engine/message.ts';
 
 /**
  * The one seam between the mail-flow doors and the mail engine: every door asks this module for
  * a verdict, and this module calls the same `analyzeMessage` with the same options that
- * `vigil mail scan` builds. When the library API in `src/engine/` lands, only this file changes.
+ * `vigil mail scan` builds: the library engine of `src/engine/` (`loadEngine`, `analyzeMessage`),
+ * one engine behind every front end.
  */
 export interface EngineConfig {
   /** Scoring file (default: the shipped scoring.yaml). */
@@ -36,36 +38,45 @@ export interface Engine {
   readonly scoring: Scoring;
 }
 
-function build(cfg: EngineConfig): AnalyzeOptions {
+function build(cfg: EngineConfig): LibraryEngine {
   for (const f of [...(cfg.config ? [cfg.config] : []), ...(cfg.intel ?? [])])
     if (!existsSync(f)) throw new Error(`no such file: ${f}`);
-  const { index } = buildIndex(cfg.intel ?? [], cfg.builtinIntel ?? true);
   const mail: MailConfig = {
     ...(cfg.config ? { scoring: cfg.config } : {}),
     ...(cfg.dns ? { dns: cfg.dns } : {}),
     ...(cfg.trustedAuthserv ? { trustedAuthserv: cfg.trustedAuthserv } : {}),
   };
-  return analyzeOptions(mail, index);
+  const engine = loadLibraryEngine({
+    intel: cfg.intel ?? [],
+    builtinIntel: cfg.builtinIntel ?? true,
+    mail,
+  });
+  // The scoring file is read now, so a broken one fails the load (or the reload) and not a message.
+  engine.mailOptions();
+  return engine;
 }
 
 export function loadEngine(cfg: EngineConfig = {}): Engine {
-  let opts = build(cfg);
+  let engine = build(cfg);
   return {
     analyze(raw, ctx = {}) {
       // The envelope is what the MTA saw (the headers may lie): SPF judges it when DNS is on.
-      const auth = {
-        ...opts.auth,
-        ...(ctx.ip ? { ip: ctx.ip } : {}),
-        ...(ctx.helo ? { helo: ctx.helo } : {}),
-        ...(ctx.sender !== undefined ? { sender: ctx.sender } : {}),
-      };
-      return analyzeMessage(raw, { ...opts, auth });
+      return analyzeMessage(
+        raw,
+        {
+          ...(ctx.ip ? { clientIp: ctx.ip } : {}),
+          ...(ctx.helo ? { helo: ctx.helo } : {}),
+          ...(ctx.sender !== undefined ? { mailFrom: ctx.sender } : {}),
+          ...(ctx.recipients ? { rcptTo: ctx.recipients } : {}),
+        },
+        engine,
+      );
     },
     reload() {
-      opts = build(cfg);
+      engine = build(cfg);
     },
     get scoring() {
-      return opts.scoring;
+      return engine.mailOptions().scoring;
     },
   };
 }
