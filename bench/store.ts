@@ -183,15 +183,13 @@ async function apiBench(label: string, db: string): Promise<void> {
       source: { path: `c${i}` },
       evidence: {},
     });
-    await store.db
-      .transaction()
-      .execute((trx) =>
-        importLinesIn(trx, store, [[{ number: 1, text: line }]], {
-          org: 'cold',
-          source: 'bench',
-          actor: 'bench',
-        }),
-      );
+    await store.db.transaction().execute((trx) =>
+      importLinesIn(trx, store, [[{ number: 1, text: line }]], {
+        org: 'cold',
+        source: 'bench',
+        actor: 'bench',
+      }),
+    );
     const t = performance.now();
     const r = await fetch(`${api.url}/api/orgs`, { headers: { authorization: `Bearer ${token}` } });
     await r.arrayBuffer();
