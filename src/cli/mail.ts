@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MailConfig } from '../mail/detector.ts';
@@ -195,6 +195,10 @@ Examples:
     .action(async (file: string, opts: MailCliOptions & { json?: boolean }) => {
       const path = stdinPaths([file])[0]!;
       if (!existsSync(path)) throw new UsageError(`no such file: ${file}`);
+      if (statSync(path).isDirectory())
+        throw new UsageError(
+          `${file} is a folder: explain takes one message (vigil mail scan reads folders)`,
+        );
       const engine = loadEngine({ mail: config(opts, true) });
       const v = await analyzeMessage(readFileSync(path), {}, engine);
       if (opts.json) {

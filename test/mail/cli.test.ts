@@ -110,4 +110,10 @@ test('vigil mail scan: .eml, mbox, Maildir and stdin; one JSONL verdict per mess
   assert.match(e.stdout, /resembles: paypal\.com/);
   assert.match(e.stdout, /Score {4}[\d.]+ \([\d.]+ before the caps\) → reject/);
   assert.match(e.stdout, /the lure signals add up to 2.5; they count at most 2/);
+
+  // A folder is a usage error with one clear line, not a stack trace.
+  const d = vigil(['mail', 'explain', dir]);
+  assert.equal(d.code, 2);
+  assert.match(d.stderr, /is a folder: explain takes one message/);
+  assert.doesNotMatch(d.stderr, /EISDIR|\n\s+at /);
 });
