@@ -9,8 +9,6 @@ import { addCommonOptions, runScan, type CommonOptions } from './triage.ts';
 import { UsageError } from './exit.ts';
 import { renderMailText } from '../report/mail-text.ts';
 import { renderMailExplain } from '../report/mail-explain.ts';
-import { loadScoring } from '../mail/signals.ts';
-import { isHeldVerdict, regroupVerdicts } from '../mail/campaign/scan.ts';
 import { runHunt, type HuntCliOptions } from './mail-hunt.ts';
 
 /**
@@ -130,20 +128,12 @@ Examples:
     .action(async (paths: string[], opts: MailCliOptions) => {
       const jsonl = opts.format === 'jsonl' || (!opts.format && /\.jsonl$/i.test(opts.out ?? ''));
       const mailConfig = config(opts, !!opts.all || jsonl);
-      // Campaign judgement across the messages given (the same engine as mail hunt).
-      const scoring = mailConfig.scoring ? loadScoring(mailConfig.scoring) : loadScoring();
+      // Campaign judgement across the messages given (the engine's mail profile, as in mail hunt).
       const campaigns = opts.campaigns !== false;
       process.exitCode = await runScan(
         stdinPaths(paths),
         { ...opts, mailConfig: { ...mailConfig, campaigns } },
-        {
-          command: 'mail scan',
-          profile: 'mail',
-          text: (r, color) => renderMailText(r, { color }),
-          ...(campaigns
-            ? { hold: isHeldVerdict, regroup: (held) => regroupVerdicts(held, scoring, !!mailConfig.all) }
-            : {}),
-        },
+        { command: 'mail scan', profile: 'mail', text: (r, color) => renderMailText(r, { color }) },
       );
     });
 

@@ -188,9 +188,6 @@ export interface ScanCommand {
   readonly htmlSections?: (report: Report) => readonly HtmlSection[];
   /** Report formats of the command's own beside the common ones (e.g. `stix` for intel match). */
   readonly formats?: Readonly<Record<string, (report: Report) => string>>;
-  /** Findings held back while scanning (not streamed), then replaced by what `regroup` makes of them. */
-  readonly hold?: (finding: Finding) => boolean;
-  readonly regroup?: (held: readonly Finding[]) => Finding[];
 }
 
 /** Scan paths with the given readers and detectors, report, and return the exit code. */
@@ -252,7 +249,6 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   progress.countInBackground(paths);
 
   const findings: Finding[] = [];
-  const heldBack: Finding[] = [];
   const problems: Problem[] = [...engine.problems];
   const skipped: Skipped[] = [];
   const startedAt = new Date().toISOString();
@@ -270,10 +266,6 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
     ...(cmd.inventory ? { inventory: cmd.inventory } : {}),
     onEvent(e) {
       if (e.type === 'finding') {
-        if (cmd.hold?.(e.finding)) {
-          heldBack.push(e.finding);
-          return;
-        }
         findings.push(e.finding);
         output.finding(e.finding);
         progress.finding();
@@ -292,11 +284,6 @@ export async function runScan(paths: string[], opts: CommonOptions, cmd: ScanCom
   await session.add(paths);
   progress.done();
   const { stats, rules } = await session.close();
-  // Held findings (a campaign's messages) come back as what `regroup` makes of them.
-  for (const f of cmd.regroup?.(heldBack) ?? heldBack) {
-    findings.push(f);
-    output.finding(f);
-  }
 
   findings.sort(compareFindings);
   if (opts.org !== undefined) {

@@ -1,4 +1,5 @@
-import type { AnyDetector } from '../model/detector.ts';
+import { createRequire } from 'node:module';
+import type { AnyDetector, DetectorContext } from '../model/detector.ts';
 import type { Finding } from '../model/finding.ts';
 import type { FileKind } from '../model/records.ts';
 import type { Reader } from '../io/reader.ts';
@@ -15,6 +16,7 @@ import { serverVerdicts, triageServerVerdicts } from '../exchange/verdict.ts';
 import { mapServers, withServers, type ServerMap } from '../exchange/servers.ts';
 import { inventoryBuildFindings, type InventoryEntry } from '../exchange/inventory-input.ts';
 import { intelDetector } from '../intel/detectors.ts';
+import { MAIL_OPTIONS } from '../mail/detector.ts';
 import { sunburstDetector } from '../dns/sunburst/detector.ts';
 import { orionDetector } from '../supplychain/orion.ts';
 import { sigmaDetector } from '../rules/sigma/detector.ts';
@@ -44,17 +46,27 @@ export interface Profile {
     complete?(kept: readonly Finding[], roots: readonly string[], input: ConcludeInput): Finding[];
     /** The findings drawn at the end (from the completed ones when there is `complete`). */
     run(kept: readonly Finding[], roots: readonly string[], input: ConcludeInput): Finding[];
+    /** Kept findings are not sent as found: what `run` makes of them replaces them at `close()`. */
+    readonly hold?: boolean;
   };
 }
 
 /** What a conclusion may use besides the findings: the scan's counts and the session's inputs. */
 export interface ConcludeInput {
   readonly stats: ScanStats;
+  /** The engine's detector context (options such as the mail scoring file). */
+  readonly context: DetectorContext;
   /** Exchange servers' builds as probed (exchange hunt --inventory). */
   readonly inventory?: readonly InventoryEntry[];
   /** Set by `complete`, read by `run`: the servers the findings were placed under. */
   servers?: ServerMap;
 }
+
+// The campaign engine loads only when a mail scan concludes (a cold start of other commands
+// should not pay for it).
+const require = createRequire(import.meta.url);
+type CampaignScanModule = typeof import('../mail/campaign/scan.ts');
+type SignalsModule = typeof import('../mail/signals.ts');
 
 const readersWhere = (p: (kind: string) => boolean) =>
   Object.fromEntries(Object.entries(READERS).filter(([k]) => p(k))) as Partial<Record<FileKind, Reader>>;
@@ -110,6 +122,22 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     detectors: [mailVerdictDetector, attachmentDetector],
     readers: readersWhere((k) => k === 'mail.message' || k === 'mail.mbox'),
     parallel: true,
+    // With campaigns on (MailConfig.campaigns), each verdict carries its campaign features; the
+    // copies are judged together once every message is seen, as vigil mail hunt judges them, and
+    // each verdict is sent as its campaign left it (CAMPAIGN_* signals), with one mail.campaign
+    // finding per campaign.
+    conclude: {
+      keep: (f) => f.rule === 'mail.verdict' && 'campaignFeatures' in f.evidence,
+      hold: true,
+      run: (kept, _roots, input) => {
+        if (kept.length === 0) return [];
+        const cfg = MAIL_OPTIONS.get(input.context) ?? {};
+        const { regroupVerdicts } = require('../mail/campaign/scan.ts') as CampaignScanModule;
+        const { loadScoring } = require('../mail/signals.ts') as SignalsModule;
+        const scoring = cfg.scoring ? loadScoring(cfg.scoring) : loadScoring();
+        return regroupVerdicts(kept, scoring, !!cfg.all);
+      },
+    },
   },
   intel: {
     name: 'intel',

@@ -120,8 +120,9 @@ export function openScan(engine?: Engine | EngineOptions, options: ScanOptions =
     finding(f) {
       findings++;
       capture?.push(f);
-      if (profile.conclude?.keep(f)) kept.push(f);
-      if (!holdAll) push({ type: 'finding', finding: f });
+      const keep = profile.conclude?.keep(f) ?? false;
+      if (keep) kept.push(f);
+      if (!holdAll && !(keep && profile.conclude?.hold)) push({ type: 'finding', finding: f });
     },
     problem(p) {
       problems++;
@@ -221,6 +222,7 @@ export function openScan(engine?: Engine | EngineOptions, options: ScanOptions =
         if (!c) return;
         const input: ConcludeInput = {
           stats,
+          context: e.context,
           ...(options.inventory ? { inventory: options.inventory } : {}),
         };
         let completed = kept;

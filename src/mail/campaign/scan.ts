@@ -7,12 +7,9 @@ import { campaignFinding, judgedFinding } from './findings.ts';
 
 /**
  * `mail scan` over many messages: the verdicts the mail detector emitted (each carrying its
- * campaign features) go through the campaign engine once the scan is over, as in `mail hunt`.
+ * campaign features) go through the campaign engine once the scan is over, as in `mail hunt`
+ * (called by the engine's mail profile, src/engine/profiles.ts).
  */
-export function isHeldVerdict(f: Finding): boolean {
-  return f.rule === 'mail.verdict' && 'campaignFeatures' in f.evidence;
-}
-
 export function regroupVerdicts(held: readonly Finding[], scoring: Scoring, all: boolean): Finding[] {
   const engine = new CampaignEngine(scoring);
   for (const f of held) {
