@@ -1,5 +1,6 @@
 import { defineDetector } from '../model/detector.ts';
 import { makeFinding } from '../model/finding.ts';
+import { RECORD_FILE_KINDS } from '../model/records.ts';
 
 /**
  * China Chopper-style one-line web shells in server pages: server-side script that hands a request
@@ -11,19 +12,6 @@ const SERVER_SCRIPT_EVAL =
   /<script\b[^>]{0,200}\brunat\s*=\s*["']?server["']?[^>]{0,200}>[^<]{0,400}?\beval\s*\(\s*Request(?:\.Item)?\s*[[(]\s*["']([^"']{1,64})["']/i;
 const PAGE_EVAL =
   /<%@\s*Page\b[^>]{0,200}\bLanguage\s*=\s*["']?(?:Jscript|C#|VB)["']?[^>]{0,200}%>[^]{0,400}?\beval\s*\(\s*Request(?:\.Item)?\s*[[(]\s*["']([^"']{1,64})["']/i;
-const PARSED_KINDS = new Set([
-  'exchange.httpproxy',
-  'exchange.ecp',
-  'exchange.oab',
-  'iis.w3c',
-  'mail.message',
-  'mail.mbox',
-  'dns.bind',
-  'dns.windows',
-  'dns.zeek',
-  'dns.list',
-]);
-
 export const chopperDetector = defineDetector({
   id: 'exchange.webshell.chopper',
   description:
@@ -39,7 +27,7 @@ export const chopperDetector = defineDetector({
     return {
       onRecord(rec, emit) {
         // Logs record attacker requests, not pages: those are for the log detectors.
-        if (PARSED_KINDS.has(rec.fileKind)) return;
+        if (RECORD_FILE_KINDS.has(rec.fileKind)) return;
         const head = Buffer.from(rec.head.buffer, rec.head.byteOffset, rec.head.byteLength);
         if (head.indexOf('eval') < 0 || (head.indexOf('runat') < 0 && head.indexOf('<%') < 0)) return;
         const text = head.toString('latin1');

@@ -198,3 +198,28 @@ export type FileKind =
   | 'archive.zip'
   | 'archive.gzip'
   | 'unknown';
+
+/**
+ * File kinds a reader turns into records (logs, mail, listings, event exports). Their text quotes
+ * attack strings, so the scanners that look for implants in files (YARA, the China Chopper check)
+ * leave them to the record detectors.
+ */
+export const RECORD_FILE_KINDS: ReadonlySet<FileKind> = new Set<FileKind>([
+  'exchange.httpproxy',
+  'exchange.ecp',
+  'exchange.oab',
+  'iis.w3c',
+  'mail.message',
+  'mail.mbox',
+  'dns.bind',
+  'dns.windows',
+  'dns.zeek',
+  'dns.list',
+  'dns.dnsmasq',
+  'dns.csv',
+  'dns.pdns',
+  'listing.csv',
+  'exchange.inventory',
+  'winevent.xml',
+  'winevent.csv',
+]);

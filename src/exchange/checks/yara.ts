@@ -6,6 +6,7 @@ import { lazyModule } from '../../io/lazy.ts';
 import { contextKey, defineDetector } from '../../model/detector.ts';
 import { makeFinding } from '../../model/finding.ts';
 import { isSeverity, type Severity } from '../../model/severity.ts';
+import { RECORD_FILE_KINDS } from '../../model/records.ts';
 
 /**
  * YARA rules over collected files, through YARA-X (@litko/yara-x): Vigil's web-shell rules
@@ -28,26 +29,6 @@ export const YARA_FILES = contextKey<readonly string[]>('yara', 'extra YARA rule
 let builtin: YaraX | null = null;
 
 const MAX_SCAN_BYTES = 64 * 1024 * 1024;
-const PARSED = new Set([
-  'exchange.httpproxy',
-  'exchange.ecp',
-  'exchange.oab',
-  'iis.w3c',
-  'mail.message',
-  'mail.mbox',
-  'dns.bind',
-  'dns.windows',
-  'dns.zeek',
-  'dns.list',
-  'dns.dnsmasq',
-  'dns.csv',
-  'dns.pdns',
-  'listing.csv',
-  'exchange.inventory',
-  'winevent.xml',
-  'winevent.csv',
-]);
-
 export const yaraDetector = defineDetector({
   id: 'exchange.yara',
   description: 'YARA rules (Vigil web-shell rules plus --yara files) over collected files, through YARA-X',
@@ -67,7 +48,7 @@ export const yaraDetector = defineDetector({
       onRecord(rec, emit) {
         // Web shells are small pages, not logs or mailboxes (which quote attack strings and would
         // match as evidence of themselves): those are the log and mail detectors' job.
-        if (rec.size === 0 || rec.size > MAX_SCAN_BYTES || PARSED.has(rec.fileKind)) return;
+        if (rec.size === 0 || rec.size > MAX_SCAN_BYTES || RECORD_FILE_KINDS.has(rec.fileKind)) return;
         const rules = ruleSet();
         const vars = { filename: rec.name.toLowerCase() };
         let matches;
